@@ -1,0 +1,3 @@
+from orchkg.cli import main
+
+main()

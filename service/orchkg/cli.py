@@ -1,0 +1,309 @@
+"""The ``orchkg`` command line. Only this module chooses exit codes and prints."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+import click
+
+from orchkg import __version__
+from orchkg.content import content_files, graph_iri, load_content, open_store
+from orchkg.errors import ClientError, OrchkgError
+from orchkg.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format, rdf_format_for_path
+from orchkg.rendering import TABLE, write_result
+from orchkg.settings import Settings, load_settings
+from orchkg.stats import dataset_stats
+from orchkg.store import OxigraphStore, Store
+from orchkg.validation import validate_store
+
+OUTPUT_FORMATS = [TABLE, *(fmt.name for fmt in RESULTS_FORMATS), *(fmt.name for fmt in RDF_FORMATS)]
+
+
+@dataclasses.dataclass
+class Context:
+    settings: Settings
+    _store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.settings)
+        return self._store
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="orchkg")
+@click.option("--config", type=click.Path(dir_okay=False), help="A TOML settings file.")
+@click.option("--store", "store_path", help="Path of a persistent store (default: in memory).")
+@click.option("--content-dir", help="Folder holding ontology/, graph/ and queries/.")
+@click.option("--base-iri", help="Base IRI for the vocabulary, resources and named graphs.")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    config: str | None,
+    store_path: str | None,
+    content_dir: str | None,
+    base_iri: str | None,
+) -> None:
+    """orchkg: a knowledge graph of container-orchestration platforms."""
+    overrides = {"store": store_path, "content_dir": content_dir, "base_iri": base_iri}
+    ctx.obj = Context(load_settings(overrides, config_file=config))
+
+
+class _LoadProgress:
+    """Progress on stderr: a live line on a terminal, periodic lines otherwise."""
+
+    def __init__(self, name: str, size: int | None, stream: IO[str]) -> None:
+        self.name, self.size, self.stream = name, size, stream
+        self.started = time.perf_counter()
+        self.live = stream.isatty()
+
+    def __call__(self, quads: int, bytes_read: int) -> None:
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        share = f"{100 * bytes_read / self.size:5.1f}% " if self.size else ""
+        text = f"{self.name}: {share}{quads:,} quads, {quads / elapsed:,.0f} quads/s"
+        if self.live:
+            self.stream.write("\r" + text)
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def finish(self, quads: int, graph: str | None) -> None:
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        if self.live:
+            self.stream.write("\n")
+        target = f"<{graph}>" if graph else "their graphs"
+        self.stream.write(
+            f"loaded {quads:,} quads from {self.name} into {target} in {elapsed:.2f} s "
+            f"({quads / elapsed:,.0f} quads/s)\n"
+        )
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--graph", help="Named graph IRI for the triples (default: <base>graph/<file stem>).")
+@click.option("--default", "to_default", is_flag=True, help="Load triples into the default graph.")
+@click.option("--format", "format_name", help="RDF format, when the extension does not tell.")
+@click.option("--append", is_flag=True, help="Add to the graph instead of replacing it.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@click.pass_obj
+def load(
+    obj: Context,
+    files: tuple[str, ...],
+    graph: str | None,
+    to_default: bool,
+    format_name: str | None,
+    append: bool,
+    quiet: bool,
+) -> None:
+    """Load RDF files into named graphs, each whole or not at all.
+
+    Loading replaces the target graph, so loading a file twice is harmless. Dataset
+    formats (TriG, N-Quads, JSON-LD) keep their own named graphs.
+    """
+    for name in files:
+        path = Path(name)
+        fmt = rdf_format(format_name) if format_name else rdf_format_for_path(path)
+        target = None if to_default else graph or graph_iri(obj.settings.base_iri, path.stem)
+        try:
+            handle = path.open("rb")
+        except OSError as error:
+            raise ClientError(f"{path}: cannot read: {error.strerror}") from error
+        progress = _LoadProgress(str(path), path.stat().st_size, sys.stderr)
+        with handle:
+            count = obj.store.load(
+                handle,
+                fmt,
+                source_name=str(path),
+                graph=target,
+                base_iri=obj.settings.base_iri,
+                replace=not append,
+                on_progress=None if quiet else progress,
+            )
+        if not quiet:
+            progress.finish(count, target)
+    if obj.settings.store is None and not quiet:
+        click.echo("note: the store is in memory; nothing is kept (use --store PATH)", err=True)
+    obj.store.close()
+
+
+def _read_query(text: str | None, file: str | None) -> str:
+    if text is not None and file is not None:
+        raise ClientError("give the query as an argument or with --file, not both")
+    if file is not None:
+        try:
+            return Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ClientError(f"{file}: cannot read the query: {error}") from error
+    if text is None or text == "-":
+        if sys.stdin.isatty():
+            raise ClientError("no query: give one as an argument, with --file, or on stdin")
+        return sys.stdin.read()
+    return text
+
+
+@cli.command()
+@click.argument("sparql", required=False)
+@click.option("--file", "-f", "file", type=click.Path(dir_okay=False), help="Read the query here.")
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(OUTPUT_FORMATS),
+    help="Output format (default: table for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE).",
+)
+@click.option(
+    "--default-graph", multiple=True, help="Use this graph as (part of) the default graph."
+)
+@click.option("--named-graph", multiple=True, help="Make only these named graphs visible.")
+@click.pass_obj
+def query(
+    obj: Context,
+    sparql: str | None,
+    file: str | None,
+    format_name: str | None,
+    default_graph: tuple[str, ...],
+    named_graph: tuple[str, ...],
+) -> None:
+    """Run a SPARQL query (argument, --file, or stdin) and print the results."""
+    text = _read_query(sparql, file)
+    result = obj.store.query(
+        text,
+        default_graphs=list(default_graph) or None,
+        named_graphs=list(named_graph) or None,
+    )
+    write_result(result, sys.stdout.buffer, format_name)
+    sys.stdout.buffer.flush()
+
+
+@cli.command()
+@click.option("--graph", help="Export only this named graph (any format).")
+@click.option(
+    "--format",
+    "format_name",
+    default="trig",
+    show_default=True,
+    type=click.Choice([fmt.name for fmt in RDF_FORMATS]),
+    help="RDF format; the whole dataset needs trig, nquads or jsonld.",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: stdout)."
+)
+@click.pass_obj
+def export(obj: Context, graph: str | None, format_name: str, output: str | None) -> None:
+    """Write the whole dataset, or one graph, as RDF."""
+    fmt = rdf_format(format_name)
+    if output is None:
+        obj.store.export(sys.stdout.buffer, fmt, graph=graph)
+        sys.stdout.buffer.flush()
+        return
+    with Path(output).open("wb") as handle:
+        obj.store.export(handle, fmt, graph=graph)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, exists=True))
+@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def validate(obj: Context, files: tuple[str, ...], format_name: str) -> None:
+    """Check the dataset against the SHACL shapes in ontology/.
+
+    With FILES, check those files (with the shipped ontology) instead of the dataset.
+    Exits 1 when there are violations.
+    """
+    settings = obj.settings
+    if files:
+        store: Store = OxigraphStore()
+        for item in content_files(settings):
+            if item.path.parent.name == "ontology":
+                with item.path.open("rb") as handle:
+                    store.load(
+                        handle,
+                        rdf_format_for_path(item.path),
+                        source_name=str(item.path),
+                        graph=item.graph,
+                        base_iri=settings.base_iri,
+                    )
+        for name in files:
+            path = Path(name)
+            with path.open("rb") as handle:
+                store.load(
+                    handle,
+                    rdf_format_for_path(path),
+                    source_name=str(path),
+                    graph=graph_iri(settings.base_iri, f"check-{path.stem}"),
+                    base_iri=settings.base_iri,
+                )
+    else:
+        store = obj.store
+    report = validate_store(store, settings)
+    if format_name == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "conforms": report.conforms,
+                    "data_triples": report.data_triples,
+                    "violations": [dataclasses.asdict(v) for v in report.violations],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for violation in report.violations:
+            click.echo(str(violation))
+        verdict = "conforms" if report.conforms else f"{len(report.violations)} violation(s)"
+        click.echo(f"{report.data_triples:,} data triples checked: {verdict}")
+    if not report.conforms:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text")
+@click.option("--top", default=15, show_default=True, help="Classes and properties to list.")
+@click.pass_obj
+def stats(obj: Context, format_name: str, top: int) -> None:
+    """Triples per named graph, and the most used classes and properties."""
+    figures = dataset_stats(obj.store)
+    if format_name == "json":
+        click.echo(json.dumps(figures.as_json(), indent=2))
+        return
+    click.echo(f"{figures.triples:,} triples in {len(figures.graphs)} graphs")
+    for graph, count in figures.graphs.items():
+        click.echo(f"  {count:>9,}  {graph}")
+    click.echo(f"classes ({len(figures.classes)}):")
+    for iri, count in list(figures.classes.items())[:top]:
+        click.echo(f"  {count:>9,}  {iri}")
+    click.echo(f"properties ({len(figures.properties)}):")
+    for iri, count in list(figures.properties.items())[:top]:
+        click.echo(f"  {count:>9,}  {iri}")
+
+
+@cli.command(name="reload")
+@click.pass_obj
+def reload_content(obj: Context) -> None:
+    """Reload the content folders (ontology/, graph/) into a persistent store."""
+    count = load_content(obj.store, obj.settings)
+    click.echo(f"reloaded {count:,} quads from {obj.settings.content_dir}")
+    obj.store.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning orchkg errors into one line and exit status 1."""
+    try:
+        cli.main(args=argv, prog_name="orchkg", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("orchkg: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except OrchkgError as error:
+        click.echo(f"orchkg: error: {error.message}", err=True)
+        sys.exit(1)
+    except BrokenPipeError:
+        sys.exit(0)

@@ -1,0 +1,85 @@
+"""The content folders: where the ontology and the graph files live, and their named graphs.
+
+A content directory holds ``ontology/*.ttl`` and ``graph/*.ttl`` (and ``queries/``).
+Each file ``<folder>/<stem>.ttl`` is loaded into the named graph ``<base>graph/<stem>``,
+resolving the file's relative IRIs against the base.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from orchkg.errors import ConfigurationError
+from orchkg.formats import rdf_format_for_path
+from orchkg.settings import Settings
+from orchkg.store import OxigraphStore, Store
+
+CONTENT_FOLDERS = ("ontology", "graph")
+
+
+@dataclasses.dataclass(frozen=True)
+class ContentFile:
+    path: Path
+    graph: str
+
+
+def graph_iri(base_iri: str, stem: str) -> str:
+    """The named graph of a content file."""
+    return f"{base_iri}graph/{stem}"
+
+
+def content_files(settings: Settings) -> list[ContentFile]:
+    """Every content file, ontology first, in a stable order."""
+    root = settings.content_path
+    files: list[ContentFile] = []
+    seen: dict[str, Path] = {}
+    for folder in CONTENT_FOLDERS:
+        directory = root / folder
+        if not directory.is_dir():
+            raise ConfigurationError(f"content folder {directory} is missing")
+        for path in sorted(directory.glob("*.ttl")):
+            if path.stem in seen:
+                raise ConfigurationError(
+                    f"{path} and {seen[path.stem]} would share the named graph of {path.stem!r}"
+                )
+            seen[path.stem] = path
+            files.append(ContentFile(path, graph_iri(settings.base_iri, path.stem)))
+    if not files:
+        raise ConfigurationError(f"no .ttl files under {root}/ontology or {root}/graph")
+    return files
+
+
+def load_content(
+    store: Store, settings: Settings, *, on_file: Callable[[ContentFile, int], None] | None = None
+) -> int:
+    """Load (or reload) every content file into its named graph; return the quads read."""
+    total = 0
+    for item in content_files(settings):
+        with item.path.open("rb") as handle:
+            count = store.load(
+                handle,
+                rdf_format_for_path(item.path),
+                source_name=str(item.path),
+                graph=item.graph,
+                base_iri=settings.base_iri,
+            )
+        total += count
+        if on_file is not None:
+            on_file(item, count)
+    return total
+
+
+def content_loaded(store: Store, settings: Settings) -> bool:
+    """Whether every content graph is present (a persistent store filled earlier)."""
+    present = set(store.graphs())
+    return all(item.graph in present for item in content_files(settings))
+
+
+def open_store(settings: Settings) -> Store:
+    """The store the settings ask for, with the content loaded if it is not there yet."""
+    store = OxigraphStore(settings.store, union_default_graph=settings.union_default_graph)
+    if settings.store is None or not content_loaded(store, settings):
+        load_content(store, settings)
+    return store

@@ -1,0 +1,146 @@
+"""Settings, declared once as data.
+
+Each setting has a name, a type, a default and help text. Values are resolved in
+this order, later ones winning: the defaults below, a TOML settings file, the
+environment (``ORCHKG_<NAME>``), and explicit overrides (command-line flags or a
+test's dictionary). Nothing else in orchkg reads the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from orchkg.errors import ConfigurationError
+
+DEFAULT_BASE_IRI = "https://w3id.org/orchkg/"
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    name: str
+    type: type
+    default: Any
+    help: str
+
+
+def _default_content_dir() -> str:
+    """The checkout's top folder when it holds the content folders, else the working directory."""
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "graph").is_dir() and (checkout / "ontology").is_dir():
+        return str(checkout)
+    return str(Path.cwd())
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "base_iri",
+        str,
+        DEFAULT_BASE_IRI,
+        "Base IRI of the vocabulary, the resources and the named graphs; content files are "
+        "resolved against it when loaded.",
+    ),
+    Setting(
+        "content_dir",
+        str,
+        None,
+        "Folder holding ontology/, graph/ and queries/ (default: the checkout, else the "
+        "working directory).",
+    ),
+    Setting(
+        "store",
+        str,
+        None,
+        "Path of a persistent on-disk store; empty for an in-memory store that is filled from "
+        "the content folders at start.",
+    ),
+    Setting(
+        "union_default_graph",
+        bool,
+        True,
+        "Queries without a dataset see the union of all named graphs as their default graph.",
+    ),
+)
+
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    base_iri: str = DEFAULT_BASE_IRI
+    content_dir: str = dataclasses.field(default_factory=_default_content_dir)
+    store: str | None = None
+    union_default_graph: bool = True
+
+    @property
+    def content_path(self) -> Path:
+        return Path(self.content_dir)
+
+
+def _coerce(setting: Setting, value: Any, origin: str) -> Any:
+    if value is None or isinstance(value, setting.type):
+        return value
+    if setting.type is bool and isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+    elif setting.type in (int, float) and isinstance(value, str | int | float):
+        try:
+            return setting.type(value)
+        except ValueError:
+            pass
+    elif setting.type is str and isinstance(value, str | Path):
+        return str(value)
+    raise ConfigurationError(
+        f"setting {setting.name!r} from {origin}: expected {setting.type.__name__}, got {value!r}"
+    )
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    config_file: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve settings from the defaults, a TOML file, the environment and overrides."""
+    values: dict[str, Any] = {}
+    layers: list[tuple[str, Mapping[str, Any]]] = []
+    if config_file is not None:
+        path = Path(config_file)
+        try:
+            with path.open("rb") as handle:
+                layers.append((str(path), tomllib.load(handle)))
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise ConfigurationError(f"settings file {path}: {error}") from error
+    env = os.environ if environ is None else environ
+    layers.append(
+        (
+            "the environment",
+            {
+                name: env[f"ORCHKG_{name.upper()}"]
+                for name in _BY_NAME
+                if f"ORCHKG_{name.upper()}" in env
+            },
+        )
+    )
+    layers.append(("overrides", dict(overrides or {})))
+    for origin, layer in layers:
+        for name, value in layer.items():
+            setting = _BY_NAME.get(name)
+            if setting is None:
+                raise ConfigurationError(f"unknown setting {name!r} in {origin}")
+            if value is None:
+                continue
+            values[name] = _coerce(setting, value, origin)
+    base = values.get("base_iri", DEFAULT_BASE_IRI)
+    if not base.endswith(("/", "#")):
+        raise ConfigurationError(f"setting 'base_iri' must end with '/' or '#', got {base!r}")
+    if values.get("store") == "":
+        values["store"] = None
+    return Settings(**values)
