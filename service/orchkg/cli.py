@@ -15,6 +15,7 @@ from orchkg import __version__
 from orchkg.content import content_files, graph_iri, load_content, open_store
 from orchkg.errors import ClientError, OrchkgError
 from orchkg.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format, rdf_format_for_path
+from orchkg.namespaces import prefixes
 from orchkg.rendering import TABLE, write_result
 from orchkg.settings import Settings, load_settings
 from orchkg.stats import dataset_stats
@@ -176,7 +177,7 @@ def query(
         default_graphs=list(default_graph) or None,
         named_graphs=list(named_graph) or None,
     )
-    write_result(result, sys.stdout.buffer, format_name)
+    write_result(result, sys.stdout.buffer, format_name, known=prefixes(obj.settings.base_iri))
     sys.stdout.buffer.flush()
 
 
