@@ -28,7 +28,14 @@ OUTPUT_FORMATS = [TABLE, *(fmt.name for fmt in RESULTS_FORMATS), *(fmt.name for 
 @dataclasses.dataclass
 class Context:
     settings: Settings
+    config: str | None = None
+    overrides: dict[str, object] = dataclasses.field(default_factory=dict)
     _store: Store | None = None
+
+    def with_flags(self, flags: dict[str, object]) -> Settings:
+        """The settings again, with a command's own flags layered on top."""
+        merged = {**self.overrides, **{k: v for k, v in flags.items() if v is not None}}
+        return load_settings(merged, config_file=self.config)
 
     @property
     def store(self) -> Store:
@@ -53,7 +60,7 @@ def cli(
 ) -> None:
     """orchkg: a knowledge graph of container-orchestration platforms."""
     overrides = {"store": store_path, "content_dir": content_dir, "base_iri": base_iri}
-    ctx.obj = Context(load_settings(overrides, config_file=config))
+    ctx.obj = Context(load_settings(overrides, config_file=config), config, dict(overrides))
 
 
 class _LoadProgress:
@@ -282,6 +289,34 @@ def stats(obj: Context, format_name: str, top: int) -> None:
     click.echo(f"properties ({len(figures.properties)}):")
     for iri, count in list(figures.properties.items())[:top]:
         click.echo(f"  {count:>9,}  {iri}")
+
+
+@cli.command()
+@click.option("--host", help="Interface to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, help="TCP port (default 8000).")
+@click.option("--update-token", help="Bearer token that enables /update and writes to /data.")
+@click.option("--query-timeout", type=float, help="Seconds a query may run (default 5).")
+@click.option("--workers", "query_workers", type=int, help="Query worker processes (default 2).")
+@click.pass_obj
+def serve(
+    obj: Context,
+    host: str | None,
+    port: int | None,
+    update_token: str | None,
+    query_timeout: float | None,
+    query_workers: int | None,
+) -> None:
+    """Serve the SPARQL endpoint and the web interface (until SIGTERM or Ctrl-C)."""
+    from orchkg.server import serve as run_server  # noqa: PLC0415 -- heavy, only for serve
+
+    flags: dict[str, object] = {
+        "host": host,
+        "port": port,
+        "update_token": update_token,
+        "query_timeout": query_timeout,
+        "query_workers": query_workers,
+    }
+    run_server(obj.with_flags(flags))
 
 
 @cli.command(name="reload")

@@ -10,7 +10,16 @@ body in one place, and the CLI into a one-line message and a nonzero exit.
     │   ├── RdfSyntaxError (400)      RDF input that does not parse (file, line, column)
     │   ├── QuerySyntaxError (400)    SPARQL that does not parse (line, column)
     │   ├── UnknownFormatError (400)  a format name or file extension we do not know
-    │   └── NotFoundError (404)       an unknown graph, file or resource
+    │   ├── UnauthorisedError (401)        a write without a valid credential
+    │   ├── ForbiddenError (403)      refused by policy (federation, LOAD, updates off)
+    │   ├── NotFoundError (404)       an unknown graph, file or resource
+    │   ├── MethodNotAllowedError (405)    carries the allowed methods
+    │   ├── NotAcceptableError (406)       nothing the client accepts can be produced
+    │   ├── PayloadTooLargeError (413)     a body over the limit
+    │   ├── ResultTooLargeError (413)      a result over the limit (never cut short silently)
+    │   └── UnsupportedMediaTypeError (415)
+    ├── OverloadedError (503)              too many evaluations at once; retry later
+    ├── QueryTimeoutError (503)            the query ran past its deadline and was stopped
     └── StoreError (500)              the store could not do what was asked
 """
 
@@ -60,6 +69,64 @@ class QuerySyntaxError(ClientError):
 
 class UnknownFormatError(ClientError):
     """A format name, media type or file extension that orchkg does not handle."""
+
+
+class UnauthorisedError(ClientError):
+    """A write without a valid credential."""
+
+    status = 401
+
+
+class ForbiddenError(ClientError):
+    """Refused by policy."""
+
+    status = 403
+
+
+class MethodNotAllowedError(ClientError):
+    """The route exists but not for this method."""
+
+    status = 405
+
+    def __init__(self, message: str, allowed: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.allowed = allowed
+
+
+class NotAcceptableError(ClientError):
+    """No representation the client accepts."""
+
+    status = 406
+
+
+class PayloadTooLargeError(ClientError):
+    """The request body is over the configured limit."""
+
+    status = 413
+
+
+class ResultTooLargeError(ClientError):
+    """The result would exceed the configured byte limit; nothing partial is sent."""
+
+    status = 413
+
+
+class UnsupportedMediaTypeError(ClientError):
+    """The request body's media type is not one this operation takes."""
+
+    status = 415
+
+
+class OverloadedError(OrchkgError):
+    """Every evaluation slot is busy."""
+
+    status = 503
+
+
+class QueryTimeoutError(OrchkgError):
+    """The evaluation ran past the deadline and was stopped."""
+
+    status = 503
 
 
 class NotFoundError(ClientError):

@@ -64,6 +64,61 @@ SETTINGS: tuple[Setting, ...] = (
         True,
         "Queries without a dataset see the union of all named graphs as their default graph.",
     ),
+    Setting("host", str, "127.0.0.1", "Interface the server listens on."),
+    Setting("port", int, 8000, "TCP port the server listens on."),
+    Setting("threads", int, 8, "Request-handling threads of the WSGI server."),
+    Setting(
+        "query_workers",
+        int,
+        2,
+        "Worker processes evaluating queries; at most this many queries run at once.",
+    ),
+    Setting(
+        "query_timeout",
+        float,
+        5.0,
+        "Seconds a query may run; past it the evaluation is stopped and the answer is 503.",
+    ),
+    Setting(
+        "queue_wait",
+        float,
+        2.0,
+        "Seconds a request waits for a free query worker before it gets 503 OverloadedError.",
+    ),
+    Setting(
+        "max_result_bytes",
+        int,
+        50_000_000,
+        "Largest serialised query result; a larger one is refused with 413, never cut short.",
+    ),
+    Setting("max_body_bytes", int, 10_000_000, "Largest request body accepted (413 past it)."),
+    Setting("max_uri_length", int, 16_384, "Longest request URI accepted (414 past it)."),
+    Setting(
+        "max_query_depth",
+        int,
+        200,
+        "Deepest nesting of brackets accepted in a query or update (400 past it).",
+    ),
+    Setting(
+        "channel_timeout",
+        int,
+        30,
+        "Seconds of inactivity after which a client connection is closed (slow clients).",
+    ),
+    Setting(
+        "update_token",
+        str,
+        None,
+        "Bearer token that enables SPARQL Update at /update and writes to /data; unset, "
+        "both are off.",
+    ),
+    Setting(
+        "federation_allowlist",
+        tuple,
+        (),
+        "Endpoint IRIs (or prefixes ending in '/') that SERVICE and LOAD may reach; "
+        "everything else is refused. Comma-separated in the environment.",
+    ),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -75,6 +130,23 @@ class Settings:
     content_dir: str = dataclasses.field(default_factory=_default_content_dir)
     store: str | None = None
     union_default_graph: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8000
+    threads: int = 8
+    query_workers: int = 2
+    query_timeout: float = 5.0
+    queue_wait: float = 2.0
+    max_result_bytes: int = 50_000_000
+    max_body_bytes: int = 10_000_000
+    max_uri_length: int = 16_384
+    max_query_depth: int = 200
+    channel_timeout: int = 30
+    update_token: str | None = None
+    federation_allowlist: tuple[str, ...] = ()
+
+    @property
+    def updates_enabled(self) -> bool:
+        return bool(self.update_token)
 
     @property
     def content_path(self) -> Path:
@@ -84,6 +156,8 @@ class Settings:
 def _coerce(setting: Setting, value: Any, origin: str) -> Any:
     if value is None or isinstance(value, setting.type):
         return value
+    if setting.type is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
     if setting.type is bool and isinstance(value, str):
         lowered = value.strip().lower()
         if lowered in {"1", "true", "yes", "on"}:
@@ -97,6 +171,9 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
             pass
     elif setting.type is str and isinstance(value, str | Path):
         return str(value)
+    elif setting.type is tuple and isinstance(value, str | list):
+        items = value.split(",") if isinstance(value, str) else value
+        return tuple(str(item).strip() for item in items if str(item).strip())
     raise ConfigurationError(
         f"setting {setting.name!r} from {origin}: expected {setting.type.__name__}, got {value!r}"
     )

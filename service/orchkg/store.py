@@ -18,8 +18,15 @@ from typing import IO, Protocol, cast
 
 import pyoxigraph as ox
 
-from orchkg.errors import QuerySyntaxError, RdfSyntaxError, StoreError, UnknownFormatError
+from orchkg.errors import (
+    ClientError,
+    QuerySyntaxError,
+    RdfSyntaxError,
+    StoreError,
+    UnknownFormatError,
+)
 from orchkg.formats import RdfFormat
+from orchkg.guard import scan
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 ProgressCallback = Callable[[int, int], None]
@@ -126,8 +133,8 @@ class OxigraphStore:
         kwargs: dict[str, object] = {}
         if default_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(iri) for iri in default_graphs]
-        else:
-            kwargs["use_default_graph_as_union"] = self.union_default_graph
+        elif self.union_default_graph and not scan(sparql).declares_dataset:
+            kwargs["use_default_graph_as_union"] = True
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(iri) for iri in named_graphs]
         try:
@@ -174,6 +181,8 @@ class OxigraphStore:
                 self._engine.update(sparql)
             except SyntaxError as error:
                 raise QuerySyntaxError(f"SPARQL Update syntax error: {error}") from error
+            except RuntimeError as error:  # the engine's word for "this update cannot apply"
+                raise ClientError(f"the update failed and changed nothing: {error}") from error
             finally:
                 self._generation += 1
 
@@ -265,6 +274,10 @@ class OxigraphStore:
         ]
         for node in leftovers:
             self._engine.remove_graph(node)
+
+    def backup(self, directory: str | Path) -> None:
+        """A consistent copy of an on-disk store (a checkpoint) in ``directory``."""
+        self._engine.backup(str(directory))
 
     def close(self) -> None:
         if self.path is not None:

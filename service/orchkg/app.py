@@ -1,0 +1,181 @@
+"""The Flask application factory, and the one place errors become HTTP responses."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import time
+from typing import Any
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from orchkg import __version__
+from orchkg.content import open_store
+from orchkg.errors import MethodNotAllowedError, OrchkgError, UnauthorisedError
+from orchkg.evaluation import EvaluatorPool
+from orchkg.metrics import Metrics
+from orchkg.negotiation import choose
+from orchkg.settings import Settings, load_settings
+from orchkg.store import OxigraphStore
+
+log = logging.getLogger("orchkg.requests")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' "
+    "'unsafe-inline'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Authorization, Content-Type, If-None-Match",
+    "Access-Control-Expose-Headers": "ETag, Content-Type, X-Orchkg-Limit-Result-Bytes",
+}
+
+
+@dataclasses.dataclass
+class Services:
+    """What request handlers share, kept in ``app.extensions["orchkg"]``."""
+
+    settings: Settings
+    store: OxigraphStore
+    pool: EvaluatorPool
+    metrics: Metrics
+
+    def close(self) -> None:
+        self.pool.close()
+        self.store.close()
+
+
+def services(app: Flask | None = None) -> Services:
+    from flask import current_app  # noqa: PLC0415 -- the proxy is only valid in a request
+
+    target = app or current_app
+    found: Services = target.extensions["orchkg"]
+    return found
+
+
+def error_body(status: int, message: str) -> Response:
+    """The one error response: JSON or plain text by the Accept header, never a traceback."""
+    title = _STATUS_TITLES.get(status, "Error")
+    wanted = choose(request.headers.get("Accept"), ["text/plain", "application/json"])
+    if wanted == "application/json":
+        body = json.dumps({"error": {"status": status, "title": title, "message": message}})
+        response = Response(body, status=status, mimetype="application/json")
+    else:
+        response = Response(f"{status} {title}: {message}\n", status=status, mimetype="text/plain")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+_STATUS_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    413: "Content Too Large",
+    414: "URI Too Long",
+    415: "Unsupported Media Type",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def create_app(
+    config: Settings | dict[str, Any] | None = None, *, store: OxigraphStore | None = None
+) -> Flask:
+    """Build the application: settings, store, evaluation pool, routes, error handling."""
+    settings = config if isinstance(config, Settings) else load_settings(config)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    opened = store or open_store(settings)
+    assert isinstance(opened, OxigraphStore)
+    pool = EvaluatorPool(
+        opened,
+        workers=settings.query_workers,
+        timeout=settings.query_timeout,
+        queue_wait=settings.queue_wait,
+        max_result_bytes=settings.max_result_bytes,
+    )
+    app.extensions["orchkg"] = Services(settings, opened, pool, Metrics())
+
+    from orchkg.endpoint import blueprint as sparql_blueprint  # noqa: PLC0415
+    from orchkg.operations import blueprint as operations_blueprint  # noqa: PLC0415
+
+    app.register_blueprint(sparql_blueprint)
+    app.register_blueprint(operations_blueprint)
+
+    @app.before_request
+    def start_clock() -> Response | None:
+        g.started = time.perf_counter()
+        if len(request.full_path) > settings.max_uri_length:
+            return error_body(414, f"the request URI is over {settings.max_uri_length} bytes")
+        if request.method == "OPTIONS":
+            return Response(status=204)
+        return None
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        for name, value in {**SECURITY_HEADERS, **CORS_HEADERS}.items():
+            response.headers.setdefault(name, value)
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        services(app).metrics.observe(request.endpoint or "unknown", response.status_code, elapsed)
+        query_text = request.args.get("query") or ""
+        log.info(
+            json.dumps(
+                {
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "query_hash": hashlib.sha256(query_text.encode()).hexdigest()[:16]
+                    if query_text
+                    else None,
+                }
+            )
+        )
+        return response
+
+    @app.errorhandler(OrchkgError)
+    def orchkg_error(error: OrchkgError) -> Response:
+        response = error_body(error.status, error.message)
+        if isinstance(error, MethodNotAllowedError):
+            response.headers["Allow"] = ", ".join(error.allowed)
+        if isinstance(error, UnauthorisedError):
+            response.headers["WWW-Authenticate"] = 'Bearer realm="orchkg"'
+
+        if error.status == 503:
+            response.headers["Retry-After"] = "1"
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        messages = {
+            404: f"nothing at {request.path}",
+            405: f"{request.method} is not allowed on {request.path}",
+            413: f"the request body is over the {settings.max_body_bytes:,}-byte limit",
+        }
+        response = error_body(status, messages.get(status, error.description or ""))
+        if status == 405:
+            allowed = error.get_headers()
+            for name, value in allowed:
+                if name == "Allow":
+                    response.headers["Allow"] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        app.logger.exception("unexpected error", exc_info=error)
+        return error_body(500, "an internal error occurred; it has been logged")
+
+    app.config["ORCHKG_VERSION"] = __version__
+    return app

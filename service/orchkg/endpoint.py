@@ -1,0 +1,119 @@
+"""The SPARQL 1.1 endpoint: the query operation at /sparql, the update operation at /update.
+
+Handlers stay thin: read the operation (``protocol``), check it (``guard``), run it
+(``evaluation`` for queries, the store for updates), send the bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Blueprint, Response, request
+
+from orchkg.app import services
+from orchkg.description import service_description
+from orchkg.errors import ClientError, ForbiddenError, NotAcceptableError, UnauthorisedError
+from orchkg.guard import check_query, check_update, looks_like_update, with_using
+from orchkg.protocol import negotiate_formats, query_operation, update_operation
+
+blueprint = Blueprint("sparql", __name__)
+
+TEXT_TYPES = (
+    "text/",
+    "application/sparql-results",
+    "application/n-",
+    "application/trig",
+    "application/ld+json",
+    "application/rdf+xml",
+    "application/json",
+    "application/xml",
+)
+
+
+def _content_type(media_type: str) -> str:
+    if media_type.startswith(TEXT_TYPES):
+        return f"{media_type}; charset=utf-8"
+    return media_type
+
+
+def _etag(version: str, *parts: object) -> str:
+    digest = hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:16]
+    return f"{version}-{digest}"
+
+
+@blueprint.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    shared = services()
+    operation = query_operation(request)
+    results_name, graph_name = negotiate_formats(request)
+    if operation is None:
+        return service_description(request, graph_name)
+    if results_name is None and graph_name is None:
+        raise NotAcceptableError(
+            "nothing in the Accept header can be produced; SELECT and ASK give "
+            "application/sparql-results+json, +xml, text/csv or text/tab-separated-values; "
+            "CONSTRUCT and DESCRIBE give text/turtle, application/n-triples, application/ld+json, "
+            "application/rdf+xml, application/trig or application/n-quads"
+        )
+    if looks_like_update(operation.text):
+        raise ClientError("an update was sent to the query operation; POST it to /update")
+    checked = check_query(
+        operation.text,
+        allowlist=shared.settings.federation_allowlist,
+        max_depth=shared.settings.max_query_depth,
+    )
+    tag = _etag(
+        shared.store.version,
+        checked.text,
+        operation.default_graphs,
+        operation.named_graphs,
+        results_name,
+        graph_name,
+    )
+    if request.if_none_match.contains(tag):
+        response = Response(status=304)
+    else:
+        answer = shared.pool.evaluate(
+            checked.text,
+            declares_dataset=checked.declares_dataset,
+            default_graphs=operation.default_graphs,
+            named_graphs=operation.named_graphs,
+            results_format=results_name,
+            graph_format=graph_name,
+        )
+        response = Response(answer.body, content_type=_content_type(answer.media_type))
+    response.set_etag(tag)
+    response.headers["Vary"] = "Accept"
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Orchkg-Limit-Result-Bytes"] = str(shared.settings.max_result_bytes)
+    response.headers["X-Orchkg-Limit-Timeout"] = f"{shared.settings.query_timeout:g}"
+    return response
+
+
+def _authorise() -> None:
+    token = services().settings.update_token
+    if not token:
+        raise ForbiddenError("updates are off on this server (no update_token is configured)")
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        raise UnauthorisedError("updates need an 'Authorization: Bearer <token>' header")
+    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise ForbiddenError("the bearer token is not valid for updates")
+
+
+@blueprint.route("/update", methods=["POST"])
+def update() -> Response:
+    shared = services()
+    operation = update_operation(request)
+    _authorise()
+    text = check_update(
+        operation.text,
+        allowlist=shared.settings.federation_allowlist,
+        max_depth=shared.settings.max_query_depth,
+    )
+    if operation.default_graphs is not None or operation.named_graphs is not None:
+        text = with_using(text, operation.default_graphs, operation.named_graphs)
+    shared.store.update(text)
+    return Response(status=204)

@@ -1,0 +1,300 @@
+"""Query evaluation in worker processes that can be stopped at a deadline.
+
+Neither pyoxigraph nor rdflib can cancel a running query, and a CPython thread
+cannot be killed, so read queries run in a pool of worker processes. Each worker
+holds a read-only copy of the dataset at a given version; at the deadline the
+worker is killed (its CPU is freed at once) and a fresh one takes its place. A
+worker that crashes takes only itself down.
+
+    handler ──Job──▶ idle worker ──Answer──▶ handler
+                     (killed at the deadline; replaced in the background)
+
+The copy a worker loads is a *snapshot*: an N-Quads dump for an in-memory store,
+a RocksDB checkpoint (opened read-only) for an on-disk store. A new snapshot is
+made the first time a worker needs a version it does not have.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import multiprocessing
+import queue
+import shutil
+import tempfile
+import threading
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Literal
+
+import pyoxigraph as ox
+
+from orchkg.errors import (
+    NotAcceptableError,
+    OverloadedError,
+    QuerySyntaxError,
+    QueryTimeoutError,
+    ResultTooLargeError,
+    StoreError,
+)
+from orchkg.formats import rdf_format, results_format
+from orchkg.store import OxigraphStore
+
+SnapshotKind = Literal["nquads", "checkpoint"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    version: str
+    kind: SnapshotKind
+    location: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    snapshot: Snapshot
+    query: str
+    default_graphs: tuple[str, ...] | None
+    named_graphs: tuple[str, ...] | None
+    union_default_graph: bool
+    results_format: str | None
+    graph_format: str | None
+    max_bytes: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    kind: Literal["solutions", "boolean", "graph", "error"]
+    body: bytes = b""
+    media_type: str = ""
+    error: str = ""
+    message: str = ""
+
+
+class _Limited(io.RawIOBase):
+    """A byte sink that refuses to grow past a limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.buffer = io.BytesIO()
+        self.limit = limit
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        if self.buffer.tell() + len(data) > self.limit:
+            raise OverflowError
+        return self.buffer.write(data)
+
+
+def _open(snapshot: Snapshot) -> ox.Store:
+    if snapshot.kind == "checkpoint":
+        return ox.Store.read_only(snapshot.location)
+    store = ox.Store()
+    store.bulk_load(path=snapshot.location, format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def _evaluate(store: ox.Store, job: Job) -> Answer:
+    kwargs: dict[str, object] = {}
+    if job.default_graphs is not None:
+        kwargs["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
+    else:
+        kwargs["use_default_graph_as_union"] = job.union_default_graph
+    if job.named_graphs is not None:
+        kwargs["named_graphs"] = [ox.NamedNode(iri) for iri in job.named_graphs]
+    try:
+        result = store.query(job.query, **kwargs)  # type: ignore[arg-type]
+    except SyntaxError as error:
+        return Answer("error", error="syntax", message=f"SPARQL syntax error: {error}")
+    sink = _Limited(job.max_bytes)
+    try:
+        if isinstance(result, ox.QueryTriples):
+            if job.graph_format is None:
+                return Answer("error", error="not_acceptable", message="graph result")
+            fmt = rdf_format(job.graph_format)
+            result.serialize(sink, fmt.engine)  # type: ignore[arg-type]
+            return Answer("graph", sink.buffer.getvalue(), fmt.media_type)
+        if job.results_format is None:
+            return Answer("error", error="not_acceptable", message="solutions")
+        answer_fmt = results_format(job.results_format)
+        result.serialize(sink, answer_fmt.engine)  # type: ignore[arg-type]
+        kind: Literal["boolean", "solutions"] = (
+            "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
+        )
+        return Answer(kind, sink.buffer.getvalue(), answer_fmt.media_type)
+    except OverflowError:
+        return Answer("error", error="too_large", message=str(job.max_bytes))
+    except OSError as error:
+        if isinstance(error.__context__, OverflowError) or "Overflow" in str(error):
+            return Answer("error", error="too_large", message=str(job.max_bytes))
+        return Answer("error", error="evaluation", message=str(error))
+
+
+def _worker_main(connection: Connection) -> None:
+    """The loop of one worker process: one job in, one answer out."""
+    store: ox.Store | None = None
+    version = None
+    while True:
+        try:
+            job: Job = connection.recv()
+        except EOFError:
+            return
+        if job.snapshot.version != version:
+            store = None
+            store = _open(job.snapshot)
+            version = job.snapshot.version
+        assert store is not None
+        connection.send(_evaluate(store, job))
+
+
+@dataclasses.dataclass
+class _Worker:
+    process: BaseProcess
+    connection: Connection
+
+
+class EvaluatorPool:
+    """A fixed number of worker processes evaluating read queries against snapshots."""
+
+    def __init__(
+        self,
+        store: OxigraphStore,
+        *,
+        workers: int,
+        timeout: float,
+        queue_wait: float,
+        max_result_bytes: int,
+    ) -> None:
+        self.store = store
+        self.timeout = timeout
+        self.queue_wait = queue_wait
+        self.max_result_bytes = max_result_bytes
+        self._context = multiprocessing.get_context("spawn")
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._directory = Path(tempfile.mkdtemp(prefix="orchkg-snapshots-"))
+        self._snapshot: Snapshot | None = None
+        self._snapshot_lock = threading.Lock()
+        self._closed = False
+        self.in_flight = 0
+        self.timeouts = 0
+        self._counter_lock = threading.Lock()
+        for _ in range(workers):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(target=_worker_main, args=(child,), daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def _replace_later(self) -> None:
+        def replace() -> None:
+            if not self._closed:
+                self._idle.put(self._spawn())
+
+        threading.Thread(target=replace, daemon=True).start()
+
+    def snapshot(self) -> Snapshot:
+        """The snapshot of the store's current version, made if it does not exist yet."""
+        with self._snapshot_lock:
+            version = self.store.version
+            if self._snapshot is not None and self._snapshot.version == version:
+                return self._snapshot
+            location = self._directory / f"snapshot-{version}"
+            if self.store.path is not None:
+                self.store.backup(location)
+                snapshot = Snapshot(version, "checkpoint", str(location))
+            else:
+                location = location.with_suffix(".nq")
+                with location.open("wb") as handle:
+                    self.store.export(handle, rdf_format("nquads"))
+                snapshot = Snapshot(version, "nquads", str(location))
+            old, self._snapshot = self._snapshot, snapshot
+        if old is not None:
+            # Workers still reading the old snapshot keep their open copy; files can go.
+            with contextlib.suppress(OSError):
+                if Path(old.location).is_dir():
+                    shutil.rmtree(old.location)
+                else:
+                    Path(old.location).unlink()
+        return snapshot
+
+    def evaluate(
+        self,
+        query: str,
+        *,
+        default_graphs: tuple[str, ...] | None = None,
+        named_graphs: tuple[str, ...] | None = None,
+        declares_dataset: bool = False,
+        results_format: str | None,
+        graph_format: str | None,
+    ) -> Answer:
+        """Run a read query within the deadline; raise the matching orchkg error otherwise."""
+        try:
+            worker = self._idle.get(timeout=self.queue_wait)
+        except queue.Empty:
+            raise OverloadedError("every query slot is busy; retry in a moment") from None
+        job = Job(
+            self.snapshot(),
+            query,
+            default_graphs,
+            named_graphs,
+            self.store.union_default_graph and not declares_dataset,
+            results_format,
+            graph_format,
+            self.max_result_bytes,
+        )
+        with self._counter_lock:
+            self.in_flight += 1
+        try:
+            worker.connection.send(job)
+            if not worker.connection.poll(self.timeout):
+                worker.process.kill()
+                worker.process.join()
+                with self._counter_lock:
+                    self.timeouts += 1
+                self._replace_later()
+                raise QueryTimeoutError(
+                    f"the query ran past the {self.timeout:g} s time limit and was stopped"
+                )
+            answer: Answer = worker.connection.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            worker.process.kill()
+            self._replace_later()
+            raise StoreError("the query evaluation process failed") from None
+        finally:
+            with self._counter_lock:
+                self.in_flight -= 1
+        self._idle.put(worker)
+        return _raise_for(answer)
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            worker.connection.close()
+            worker.process.kill()
+            worker.process.join()
+        shutil.rmtree(self._directory, ignore_errors=True)
+
+
+def _raise_for(answer: Answer) -> Answer:
+    if answer.kind != "error":
+        return answer
+    if answer.error == "syntax":
+        raise QuerySyntaxError(answer.message)
+    if answer.error == "not_acceptable":
+        raise NotAcceptableError(f"no acceptable media type for a {answer.message} result")
+    if answer.error == "too_large":
+        raise ResultTooLargeError(
+            f"the result is larger than the {int(answer.message):,}-byte limit; "
+            "narrow the query or add LIMIT"
+        )
+    raise StoreError(f"query evaluation failed: {answer.message}")

@@ -1,0 +1,75 @@
+"""Content negotiation as small pure functions: parse an Accept header, pick an offer."""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class MediaRange:
+    type: str
+    subtype: str
+    q: float
+    order: int
+
+    @property
+    def specificity(self) -> int:
+        return (self.type != "*") + (self.subtype != "*")
+
+    def matches(self, media_type: str) -> bool:
+        kind, _, sub = media_type.partition("/")
+        return self.type in ("*", kind) and self.subtype in ("*", sub)
+
+
+def parse_accept(header: str | None) -> list[MediaRange]:
+    """The media ranges of an Accept header; malformed parts are skipped.
+
+    >>> [(r.type, r.subtype, r.q) for r in parse_accept("text/*;q=0.5, application/json")]
+    [('text', '*', 0.5), ('application', 'json', 1.0)]
+    """
+    if not header:
+        return [MediaRange("*", "*", 1.0, 0)]
+    ranges = []
+    for order, part in enumerate(header.split(",")):
+        fields = [field.strip() for field in part.split(";")]
+        kind, slash, sub = fields[0].lower().partition("/")
+        if not slash or not kind or not sub:
+            continue
+        q = 1.0
+        for parameter in fields[1:]:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value.strip()), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        ranges.append(MediaRange(kind, sub, q, order))
+    return ranges
+
+
+def choose(header: str | None, offers: list[str]) -> str | None:
+    """The offer the client prefers most, or None when nothing it accepts is offered.
+
+    Each offer gets the q of the most specific range that matches it; ties go to the
+    client's order, then to the server's order of ``offers``.
+
+    >>> choose("text/csv;q=0.4, application/json", ["text/csv", "application/json"])
+    'application/json'
+    >>> choose("image/png", ["text/csv"]) is None
+    True
+    """
+    ranges = parse_accept(header)
+    best: tuple[float, int, int, int] | None = None
+    chosen = None
+    for index, offer in enumerate(offers):
+        matching = [r for r in ranges if r.matches(offer)]
+        if not matching:
+            continue
+        top = max(matching, key=lambda r: (r.specificity, -r.order))
+        if top.q <= 0:
+            continue
+        exact = top.specificity
+        key = (top.q, exact, -top.order, -index)
+        if best is None or key > best:
+            best, chosen = key, offer
+    return chosen
