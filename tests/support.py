@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Callable
-
-CliRunner = Callable[..., subprocess.CompletedProcess[str]]
-
 import os
 import signal
 import socket
+import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+
+CliRunner = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def free_port() -> int:
