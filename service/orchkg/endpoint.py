@@ -7,13 +7,13 @@ Handlers stay thin: read the operation (``protocol``), check it (``guard``), run
 from __future__ import annotations
 
 import hashlib
-import hmac
 
 from flask import Blueprint, Response, request
 
 from orchkg.app import services
+from orchkg.auth import authorise_write
 from orchkg.description import service_description
-from orchkg.errors import ClientError, ForbiddenError, NotAcceptableError, UnauthorisedError
+from orchkg.errors import ClientError, NotAcceptableError
 from orchkg.guard import check_query, check_update, looks_like_update, with_using
 from orchkg.protocol import negotiate_formats, query_operation, update_operation
 
@@ -91,23 +91,11 @@ def sparql() -> Response:
     return response
 
 
-def _authorise() -> None:
-    token = services().settings.update_token
-    if not token:
-        raise ForbiddenError("updates are off on this server (no update_token is configured)")
-    header = request.headers.get("Authorization", "")
-    scheme, _, given = header.partition(" ")
-    if scheme.lower() != "bearer" or not given:
-        raise UnauthorisedError("updates need an 'Authorization: Bearer <token>' header")
-    if not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise ForbiddenError("the bearer token is not valid for updates")
-
-
 @blueprint.route("/update", methods=["POST"])
 def update() -> Response:
     shared = services()
     operation = update_operation(request)
-    _authorise()
+    authorise_write()
     text = check_update(
         operation.text,
         allowlist=shared.settings.federation_allowlist,
