@@ -377,3 +377,21 @@ def test_request_log_is_structured(server: LiveServer) -> None:
     assert any(
         line["path"] == "/sparql" and line["status"] == 200 and line["query_hash"] for line in lines
     )
+
+
+def test_void_description(server: LiveServer) -> None:
+    response = server.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200, response.text
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    void = rdflib.Namespace("http://rdfs.org/ns/void#")
+    dataset = rdflib.URIRef(server.url + "/.well-known/void#dataset")
+    assert graph.value(dataset, void.triples).toPython() == 5
+    assert graph.value(dataset, void.sparqlEndpoint) == rdflib.URIRef(server.url + "/sparql")
+    assert graph.value(dataset, void.classes).toPython() == 1
+    subsets = {
+        graph.value(s, rdflib.URIRef("http://www.w3.org/ns/sparql-service-description#name"))
+        for s in graph.objects(dataset, void.subset)
+    }
+    assert {G1, G2} <= {str(s) for s in subsets}
+    as_jsonld = server.get("/.well-known/void", headers={"Accept": "application/ld+json"})
+    assert as_jsonld.headers["Content-Type"].startswith("application/ld+json")

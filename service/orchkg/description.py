@@ -98,15 +98,100 @@ def description_turtle(request: Request) -> str:
 
 
 def service_description(request: Request, graph_format: str | None) -> Response:
-    """The description in the RDF format the client negotiated (Turtle by default)."""
+    """The service description in the RDF format the client negotiated (Turtle by default)."""
+    return rdf_response(description_turtle(request), graph_format, "service description")
+
+
+def _count(query: str) -> int:
+    result = services().store.query(query)
+    assert isinstance(result, ox.QuerySolutions)
+    for row in result:
+        value = row[0]
+        return int(value.value) if isinstance(value, ox.Literal) else 0
+    return 0
+
+
+DATASET_DESCRIPTION = (
+    "Kubernetes, Apache Mesos + Marathon and DC/OS: components, features, relations and "
+    "comparison claims, each traced to its source."
+)
+VOCABULARIES = (
+    "http://www.w3.org/2004/02/skos/core#",
+    "http://www.w3.org/ns/prov#",
+    "http://purl.org/dc/terms/",
+    "https://schema.org/",
+)
+
+
+def void_turtle(request: Request) -> str:
+    """A VoID description of the dataset: sizes, graphs, vocabularies, links, limits."""
+    shared = services()
+    settings = shared.settings
+    root = request.url_root
+    base = settings.base_iri
+    graphs = shared.store.graphs()
+    triples = sum(shared.store.triple_count(iri) for iri in graphs)
+    classes = _count("SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }")
+    properties = _count("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }")
+    subjects = _count("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")
+    wikidata_links = _count(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://www.w3.org/2004/02/skos/core#exactMatch> ?o "
+        'FILTER(STRSTARTS(STR(?o), "http://www.wikidata.org/entity/")) }'
+    )
+    examples = [f"{base}resource/{name}" for name in ("kubernetes", "mesos", "marathon", "etcd")]
+    subsets = "".join(
+        f"""<{root}.well-known/void#graph-{index}> a void:Dataset ;
+    sd:name <{iri}> ; void:triples {shared.store.triple_count(iri)} .
+"""
+        for index, iri in enumerate(graphs)
+    )
+    subset_refs = ", ".join(
+        f"<{root}.well-known/void#graph-{index}>" for index in range(len(graphs))
+    )
+    okg = vocabulary_iri(base)
+    vocabularies = ", ".join(f"<{iri}>" for iri in VOCABULARIES)
+    return f"""@prefix void: <http://rdfs.org/ns/void#> .
+@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix okg: <{okg}> .
+
+<{root}.well-known/void#dataset> a void:Dataset ;
+    dcterms:title "orchkg: container-orchestration platforms"@en ;
+    dcterms:description "{DATASET_DESCRIPTION}"@en ;
+    dcterms:source <{base}resource/seed> ;
+    void:sparqlEndpoint <{root}sparql> ;
+    void:uriSpace "{base}resource/" ;
+    void:vocabulary <{okg}>, {vocabularies} ;
+    void:triples {triples} ;
+    void:classes {classes} ;
+    void:properties {properties} ;
+    void:distinctSubjects {subjects} ;
+    void:exampleResource {", ".join(f"<{iri}>" for iri in examples)} ;
+    okg:queryTimeoutSeconds {_literal(settings.query_timeout)} ;
+    okg:maxResultBytes {settings.max_result_bytes} ;
+    {"void:subset " + subset_refs + " ;" if graphs else ""}
+    void:subset <{root}.well-known/void#wikidata-links> .
+
+<{root}.well-known/void#wikidata-links> a void:Linkset ;
+    void:linkPredicate <http://www.w3.org/2004/02/skos/core#exactMatch> ;
+    void:target <{root}.well-known/void#dataset>, <http://www.wikidata.org/entity/> ;
+    void:triples {wikidata_links} .
+
+{subsets}"""
+
+
+def rdf_response(turtle: str, graph_format: str | None, what: str) -> Response:
+    """Turtle text re-serialised in the negotiated RDF format."""
     if graph_format is None:
         raise NotAcceptableError(
-            "the service description is RDF: accept text/turtle, application/ld+json, "
-            "application/rdf+xml, application/n-triples, application/trig or application/n-quads"
+            f"the {what} is RDF: accept text/turtle, application/ld+json, application/rdf+xml, "
+            "application/n-triples, application/trig or application/n-quads"
         )
     fmt = rdf_format(graph_format)
     settings = services().settings
-    triples = ox.parse(description_turtle(request), ox.RdfFormat.TURTLE)
+    triples = ox.parse(turtle, ox.RdfFormat.TURTLE)
     known = {
         "sd": "http://www.w3.org/ns/sparql-service-description#",
         "void": "http://rdfs.org/ns/void#",

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 
 from orchkg.app import services
 from orchkg.auth import authorise_write
-from orchkg.description import service_description
+from orchkg.description import rdf_response, service_description, void_turtle
 from orchkg.errors import ClientError, NotAcceptableError
 from orchkg.guard import check_query, check_update, looks_like_update, with_using
 from orchkg.protocol import negotiate_formats, query_operation, update_operation
@@ -89,6 +89,13 @@ def sparql() -> Response:
     response.headers["X-Orchkg-Limit-Result-Bytes"] = str(shared.settings.max_result_bytes)
     response.headers["X-Orchkg-Limit-Timeout"] = f"{shared.settings.query_timeout:g}"
     return response
+
+
+@blueprint.get("/.well-known/void")
+def void() -> Response:
+    """The VoID description of the dataset, by content negotiation (Turtle by default)."""
+    _, graph_name = negotiate_formats(request)
+    return rdf_response(void_turtle(request), graph_name, "VoID description")
 
 
 @blueprint.route("/update", methods=["POST"])

@@ -83,7 +83,7 @@ SETTINGS: tuple[Setting, ...] = (
         "queue_wait",
         float,
         2.0,
-        "Seconds a request waits for a free query worker before it gets 503 OverloadedError.",
+        "Seconds a request waits for a free query worker before it gets 503 (overloaded).",
     ),
     Setting(
         "max_result_bytes",
