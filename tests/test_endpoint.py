@@ -133,6 +133,19 @@ def test_ask(server: LiveServer) -> None:
     assert response.json()["boolean"] is True
 
 
+def test_relative_iris_resolve_against_the_base(server: LiveServer) -> None:
+    """The service-defined BASE is the base IRI, as for the content files."""
+    query = "SELECT ?o WHERE { <resource/a> <ontology#p> ?o }"
+    assert values(server.get("/sparql", params={"query": query})) == ["one"]
+    construct = server.get(
+        "/sparql",
+        params={"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"},
+        headers={"Accept": "application/n-triples"},
+    )
+    assert construct.status_code == 200, construct.text
+    assert construct.text.startswith(f"<{BASE}s> <{BASE}p> ")
+
+
 def test_nothing_acceptable_is_406(server: LiveServer) -> None:
     response = server.get("/sparql", params={"query": SELECT}, headers={"Accept": "image/png"})
     assert response.status_code == 406

@@ -10,10 +10,10 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from orchkg.errors import QuerySyntaxError, RdfSyntaxError, UnknownFormatError
+from orchkg.errors import ClientError, QuerySyntaxError, RdfSyntaxError, UnknownFormatError
 from orchkg.formats import RDF_FORMATS, rdf_format
 from orchkg.settings import Settings
-from orchkg.store import OxigraphStore
+from orchkg.store import OxigraphStore, Part
 
 G = "http://example.org/g"
 GOOD = b"<http://example.org/a> <http://example.org/p> [ <http://example.org/q> 1 ] .\n"
@@ -77,6 +77,86 @@ def test_half_valid_file_changes_nothing_and_names_line_and_column() -> None:
     assert store.triple_count(G) == 2
     assert rows(store, "SELECT ?s WHERE { GRAPH ?g { ?s ?p 2 } }") == []
     assert store.version != before  # conservative: any write attempt bumps the version
+
+
+def turtle_part(data: bytes, name: str) -> Part:
+    return Part(io.BytesIO(data), rdf_format("turtle"), name)
+
+
+def test_parts_load_in_one_transaction() -> None:
+    store = OxigraphStore()
+    outcome = store.load_parts(
+        [turtle_part(GOOD, "a.ttl"), turtle_part(b"<http://e/x> <http://e/p> 3 .", "b.ttl")],
+        graph=G,
+        single_graph=True,
+    )
+    assert (outcome.quads, outcome.created) == (3, frozenset({G}))
+    with pytest.raises(RdfSyntaxError, match=r"^bad\.ttl:2:"):
+        store.load_parts(
+            [
+                turtle_part(b"<http://e/y> <http://e/p> 4 .", "good.ttl"),
+                turtle_part(HALF, "bad.ttl"),
+            ],
+            graph=G,
+            replace=False,
+        )
+    assert store.triple_count(G) == 3
+    assert store.graphs() == [G]
+    again = store.load_parts([turtle_part(GOOD, "a.ttl")], graph=G, replace=False)
+    assert again.created == frozenset()
+
+
+def test_single_graph_loads_refuse_named_graphs_whole() -> None:
+    store = OxigraphStore()
+    trig = b"<http://e/a> <http://e/p> 1 .\n<http://e/g2> { <http://e/b> <http://e/p> 2 }\n"
+    with pytest.raises(ClientError, match="named graph <http://e/g2>"):
+        store.load_parts([Part(io.BytesIO(trig), rdf_format("trig"), "d.trig")], single_graph=True)
+    assert store.graphs() == []
+    assert store.triple_count(None) == 0
+
+
+def test_empty_sources_still_replace_and_create_their_graph() -> None:
+    store = OxigraphStore(union_default_graph=False)
+    load(store, GOOD)
+    load(store, GOOD, graph=None)
+    load(store, b"")
+    assert store.graphs() == [G]
+    assert store.has_graph(G)
+    assert store.triple_count(G) == 0
+    load(store, b"", graph=None)
+    assert store.triple_count(None) == 0
+    load(store, b"", graph="http://example.org/new", replace=False)
+    assert store.has_graph("http://example.org/new")
+
+
+def test_drop_graph() -> None:
+    store = OxigraphStore(union_default_graph=False)
+    load(store, GOOD)
+    load(store, GOOD, graph=None)
+    assert store.drop_graph(G) is True
+    assert store.drop_graph(G) is False
+    assert store.graphs() == []
+    assert store.drop_graph(None) is True
+    assert store.triple_count(None) == 0
+
+
+@pytest.mark.parametrize("iri", ["relative", "urn:orchkg:loading:x:0", "http://e/a b"])
+def test_graph_names_must_be_absolute_iris_of_our_own(iri: str) -> None:
+    store = OxigraphStore()
+    with pytest.raises(ClientError):
+        load(store, GOOD, graph=iri)
+    with pytest.raises(ClientError):
+        store.has_graph(iri)
+    assert store.graphs() == []
+
+
+def test_relative_iris_resolve_against_the_given_base() -> None:
+    store = OxigraphStore()
+    store.update("INSERT DATA { GRAPH <http://e/g> { <s> <p> <o> } }", base_iri="http://b/")
+    assert rows(store, "SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } }") == [("http://b/s",)]
+    result = store.query("ASK { <s> <p> <o> }", base_iri="http://b/")
+    assert isinstance(result, ox.QueryBoolean)
+    assert bool(result)
 
 
 def test_dataset_formats_keep_their_graphs() -> None:

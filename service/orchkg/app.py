@@ -33,7 +33,7 @@ CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, HEAD, OPTIONS",
     "Access-Control-Allow-Headers": "Accept, Authorization, Content-Type, If-None-Match",
-    "Access-Control-Expose-Headers": "ETag, Content-Type, X-Orchkg-Limit-Result-Bytes",
+    "Access-Control-Expose-Headers": "ETag, Content-Type, Location, X-Orchkg-Limit-Result-Bytes",
 }
 
 
@@ -104,13 +104,16 @@ def create_app(
         timeout=settings.query_timeout,
         queue_wait=settings.queue_wait,
         max_result_bytes=settings.max_result_bytes,
+        base_iri=settings.base_iri,
     )
     app.extensions["orchkg"] = Services(settings, opened, pool, Metrics())
 
     from orchkg.endpoint import blueprint as sparql_blueprint  # noqa: PLC0415
+    from orchkg.graph_store import blueprint as graph_store_blueprint  # noqa: PLC0415
     from orchkg.operations import blueprint as operations_blueprint  # noqa: PLC0415
 
     app.register_blueprint(sparql_blueprint)
+    app.register_blueprint(graph_store_blueprint)
     app.register_blueprint(operations_blueprint)
 
     @app.before_request

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import sys
 import time
@@ -12,7 +13,7 @@ from typing import IO
 import click
 
 from orchkg import __version__
-from orchkg.content import content_files, graph_iri, load_content, open_store
+from orchkg.content import graph_iri, load_content, open_store
 from orchkg.errors import ClientError, OrchkgError
 from orchkg.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format, rdf_format_for_path
 from orchkg.namespaces import prefixes
@@ -183,6 +184,7 @@ def query(
         text,
         default_graphs=list(default_graph) or None,
         named_graphs=list(named_graph) or None,
+        base_iri=obj.settings.base_iri,
     )
     write_result(result, sys.stdout.buffer, format_name, known=prefixes(obj.settings.base_iri))
     sys.stdout.buffer.flush()
@@ -220,22 +222,17 @@ def export(obj: Context, graph: str | None, format_name: str, output: str | None
 def validate(obj: Context, files: tuple[str, ...], format_name: str) -> None:
     """Check the dataset against the SHACL shapes in ontology/.
 
-    With FILES, check those files (with the shipped ontology) instead of the dataset.
+    With FILES, check the dataset as it would be with those files added (each in a
+    graph of its own), before you load them.
     Exits 1 when there are violations.
     """
     settings = obj.settings
     if files:
         store: Store = OxigraphStore()
-        for item in content_files(settings):
-            if item.path.parent.name == "ontology":
-                with item.path.open("rb") as handle:
-                    store.load(
-                        handle,
-                        rdf_format_for_path(item.path),
-                        source_name=str(item.path),
-                        graph=item.graph,
-                        base_iri=settings.base_iri,
-                    )
+        dump = io.BytesIO()
+        obj.store.export(dump, rdf_format("nquads"))
+        dump.seek(0)
+        store.load(dump, rdf_format("nquads"), source_name="the dataset")
         for name in files:
             path = Path(name)
             with path.open("rb") as handle:
@@ -264,7 +261,11 @@ def validate(obj: Context, files: tuple[str, ...], format_name: str) -> None:
     else:
         for violation in report.violations:
             click.echo(str(violation))
-        verdict = "conforms" if report.conforms else f"{len(report.violations)} violation(s)"
+        serious = sum(1 for v in report.violations if v.severity == "Violation")
+        others = len(report.violations) - serious
+        verdict = "conforms" if report.conforms else f"{serious} violation(s)"
+        if others:
+            verdict += f", {others} warning(s)"
         click.echo(f"{report.data_triples:,} data triples checked: {verdict}")
     if not report.conforms:
         sys.exit(1)

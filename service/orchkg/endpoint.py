@@ -6,8 +6,6 @@ Handlers stay thin: read the operation (``protocol``), check it (``guard``), run
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import Blueprint, Response, request
 
 from orchkg.app import services
@@ -15,31 +13,10 @@ from orchkg.auth import authorise_write
 from orchkg.description import rdf_response, service_description, void_turtle
 from orchkg.errors import ClientError, NotAcceptableError
 from orchkg.guard import check_query, check_update, looks_like_update, with_using
+from orchkg.headers import content_type, empty, etag
 from orchkg.protocol import negotiate_formats, query_operation, update_operation
 
 blueprint = Blueprint("sparql", __name__)
-
-TEXT_TYPES = (
-    "text/",
-    "application/sparql-results",
-    "application/n-",
-    "application/trig",
-    "application/ld+json",
-    "application/rdf+xml",
-    "application/json",
-    "application/xml",
-)
-
-
-def _content_type(media_type: str) -> str:
-    if media_type.startswith(TEXT_TYPES):
-        return f"{media_type}; charset=utf-8"
-    return media_type
-
-
-def _etag(version: str, *parts: object) -> str:
-    digest = hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:16]
-    return f"{version}-{digest}"
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
@@ -63,7 +40,7 @@ def sparql() -> Response:
         allowlist=shared.settings.federation_allowlist,
         max_depth=shared.settings.max_query_depth,
     )
-    tag = _etag(
+    tag = etag(
         shared.store.version,
         checked.text,
         operation.default_graphs,
@@ -82,7 +59,7 @@ def sparql() -> Response:
             results_format=results_name,
             graph_format=graph_name,
         )
-        response = Response(answer.body, content_type=_content_type(answer.media_type))
+        response = Response(answer.body, content_type=content_type(answer.media_type))
     response.set_etag(tag)
     response.headers["Vary"] = "Accept"
     response.headers["Cache-Control"] = "no-cache"
@@ -110,5 +87,5 @@ def update() -> Response:
     )
     if operation.default_graphs is not None or operation.named_graphs is not None:
         text = with_using(text, operation.default_graphs, operation.named_graphs)
-    shared.store.update(text)
-    return Response(status=204)
+    shared.store.update(text, base_iri=shared.settings.base_iri)
+    return empty(204)

@@ -62,6 +62,7 @@ class Job:
     results_format: str | None
     graph_format: str | None
     max_bytes: int
+    base_iri: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,7 +99,7 @@ def _open(snapshot: Snapshot) -> ox.Store:
 
 
 def _evaluate(store: ox.Store, job: Job) -> Answer:
-    kwargs: dict[str, object] = {}
+    kwargs: dict[str, object] = {"base_iri": job.base_iri}
     if job.default_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
     else:
@@ -167,8 +168,11 @@ class EvaluatorPool:
         timeout: float,
         queue_wait: float,
         max_result_bytes: int,
+        base_iri: str | None = None,
     ) -> None:
+        """``base_iri`` resolves relative IRIs in queries (the service-defined BASE)."""
         self.store = store
+        self.base_iri = base_iri
         self.timeout = timeout
         self.queue_wait = queue_wait
         self.max_result_bytes = max_result_bytes
@@ -247,6 +251,7 @@ class EvaluatorPool:
             results_format,
             graph_format,
             self.max_result_bytes,
+            self.base_iri,
         )
         with self._counter_lock:
             self.in_flight += 1

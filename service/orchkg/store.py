@@ -9,7 +9,7 @@ every backend can produce (a remote backend parses the endpoint's answer with
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -36,6 +36,23 @@ _LOADING_PREFIX = "urn:orchkg:loading:"
 _PROGRESS_EVERY = 50_000
 
 
+@dataclasses.dataclass(frozen=True)
+class Part:
+    """One RDF source of a load: the bytes, their format, and a name for error messages."""
+
+    source: IO[bytes]
+    fmt: RdfFormat
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadOutcome:
+    """What a load did: quads read, and the named graphs that did not exist before it."""
+
+    quads: int
+    created: frozenset[str]
+
+
 class Store(Protocol):
     """What orchkg needs from a dataset engine."""
 
@@ -48,9 +65,10 @@ class Store(Protocol):
         *,
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult: ...
 
-    def update(self, sparql: str) -> None: ...
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...
 
     def load(
         self,
@@ -64,9 +82,33 @@ class Store(Protocol):
         on_progress: ProgressCallback | None = None,
     ) -> int: ...
 
+    def load_parts(
+        self,
+        parts: Sequence[Part],
+        *,
+        graph: str | None = None,
+        base_iri: str | None = None,
+        replace: bool = True,
+        single_graph: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> LoadOutcome: ...
+
     def export(self, output: IO[bytes], fmt: RdfFormat, *, graph: str | None = None) -> None: ...
 
+    def export_graph(
+        self,
+        output: IO[bytes],
+        fmt: RdfFormat,
+        graph: str | None,
+        *,
+        prefixes: dict[str, str] | None = None,
+    ) -> None: ...
+
     def graphs(self) -> list[str]: ...
+
+    def has_graph(self, graph: str) -> bool: ...
+
+    def drop_graph(self, graph: str | None) -> bool: ...
 
     def triple_count(self, graph: str | None = None) -> int: ...
 
@@ -98,12 +140,100 @@ def _syntax_error(error: SyntaxError, source_name: str) -> RdfSyntaxError:
     return RdfSyntaxError(str(error.args[0]), source=source_name, line=line, column=column)
 
 
+def check_graph_iri(iri: str) -> str:
+    """The IRI if it may name a graph here (absolute, valid, not the store's own); else
+    a ClientError.
+
+    >>> check_graph_iri("https://w3id.org/orchkg/graph/x")
+    'https://w3id.org/orchkg/graph/x'
+    """
+    if iri.startswith(_LOADING_PREFIX):
+        raise ClientError(
+            f"graph IRIs under {_LOADING_PREFIX} are reserved for the store's own use"
+        )
+    try:
+        ox.NamedNode(iri)
+    except ValueError as error:
+        raise ClientError(f"not an absolute IRI: {iri!r} ({error})") from error
+    return iri
+
+
 def _graph_term(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
-    return ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+    return ox.DefaultGraph() if graph is None else ox.NamedNode(check_graph_iri(graph))
+
+
+class _NamedGraphInBodyError(Exception):
+    """Raised inside a single-graph load that meets a quad in a named graph."""
+
+
+class _Load:
+    """The state of one load: which staging graph stands for which target, and counts."""
+
+    def __init__(
+        self,
+        parts: Sequence[Part],
+        target: ox.NamedNode | ox.DefaultGraph,
+        base_iri: str | None,
+        single_graph: bool,
+        on_progress: ProgressCallback | None,
+    ) -> None:
+        self.parts = parts
+        self.target = target
+        self.base_iri = base_iri
+        self.single_graph = single_graph
+        self.on_progress = on_progress
+        self.token = uuid.uuid4().hex
+        self.staging: dict[ox.NamedNode | ox.DefaultGraph, ox.NamedNode] = {}
+        self.readers: list[_CountingReader] = []
+        self.count = 0
+        self.current = parts[0].name if parts else "input"
+
+    def bytes_read(self) -> int:
+        return sum(reader.bytes_read for reader in self.readers)
+
+    def staged(self, target: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> ox.NamedNode:
+        """The staging graph that collects the quads bound for ``target``."""
+        if isinstance(target, ox.BlankNode):
+            raise RdfSyntaxError("blank-node graph names are not supported", source=self.current)
+        if target not in self.staging:
+            if isinstance(target, ox.NamedNode):
+                check_graph_iri(target.value)
+            temporary = f"{_LOADING_PREFIX}{self.token}:{len(self.staging)}"
+            self.staging[target] = ox.NamedNode(temporary)
+        return self.staging[target]
+
+    def quads(self) -> Iterator[ox.Quad]:
+        """Every quad of every part, re-addressed to its staging graph."""
+        explicit = isinstance(self.target, ox.NamedNode)
+        for part in self.parts:
+            self.current = part.name
+            reader = _CountingReader(part.source)
+            self.readers.append(reader)
+            parser = ox.parse(
+                cast(IO[bytes], reader),
+                part.fmt.engine,
+                base_iri=self.base_iri,
+                rename_blank_nodes=True,
+            )
+            for quad in parser:
+                self.count += 1
+                target = quad.graph_name
+                if not isinstance(target, ox.DefaultGraph):
+                    if self.single_graph:
+                        raise _NamedGraphInBodyError(f"{part.name}: holds the named graph {target}")
+                elif explicit:
+                    target = self.target
+                yield ox.Quad(quad.subject, quad.predicate, quad.object, self.staged(target))
+                if self.on_progress is not None and self.count % _PROGRESS_EVERY == 0:
+                    self.on_progress(self.count, self.bytes_read())
 
 
 class OxigraphStore:
-    """The embedded store: pyoxigraph in memory, or on disk when given a path."""
+    """The embedded store: pyoxigraph in memory, or on disk when given a path.
+
+    Writes, exports and backups take one lock, so no reader sees a load half done
+    (its staging graphs), and the version changes with every write.
+    """
 
     def __init__(self, path: str | Path | None = None, *, union_default_graph: bool = True) -> None:
         try:
@@ -129,8 +259,10 @@ class OxigraphStore:
         *,
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
-        kwargs: dict[str, object] = {}
+        """Run a read query; relative IRIs in it resolve against ``base_iri``."""
+        kwargs: dict[str, object] = {"base_iri": base_iri}
         if default_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(iri) for iri in default_graphs]
         elif self.union_default_graph and not scan(sparql).declares_dataset:
@@ -151,6 +283,10 @@ class OxigraphStore:
             if isinstance(node, ox.NamedNode) and not node.value.startswith(_LOADING_PREFIX)
         )
 
+    def has_graph(self, graph: str) -> bool:
+        """Whether the named graph exists (it may be empty)."""
+        return bool(self._engine.contains_named_graph(ox.NamedNode(check_graph_iri(graph))))
+
     def triple_count(self, graph: str | None = None) -> int:
         pattern = "?s ?p ?o" if graph is None else f"GRAPH <{graph}> {{ ?s ?p ?o }}"
         solutions = self._engine.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
@@ -162,29 +298,68 @@ class OxigraphStore:
         return 0
 
     def export(self, output: IO[bytes], fmt: RdfFormat, *, graph: str | None = None) -> None:
-        if graph is None and not fmt.datasets:
+        """The whole dataset (in a dataset format), or one named graph (in any format)."""
+        if graph is not None:
+            self.export_graph(output, fmt, graph)
+            return
+        if not fmt.datasets:
             raise UnknownFormatError(
                 f"{fmt.name} holds one graph: name the graph to export, or pick trig or nquads"
             )
-        try:
-            if graph is None:
-                self._engine.dump(output, fmt.engine)
-            else:
-                self._engine.dump(output, fmt.engine, from_graph=_graph_term(graph))
-        except (OSError, ValueError) as error:
-            raise StoreError(f"export failed: {error}") from error
-
-    # -- writing -----------------------------------------------------------
-    def update(self, sparql: str) -> None:
         with self._lock:
             try:
-                self._engine.update(sparql)
+                self._engine.dump(output, fmt.engine)
+            except (OSError, ValueError) as error:
+                raise StoreError(f"export failed: {error}") from error
+
+    def export_graph(
+        self,
+        output: IO[bytes],
+        fmt: RdfFormat,
+        graph: str | None,
+        *,
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
+        """One graph's triples: the named graph ``graph``, or the default graph when None.
+
+        An error the output raises (a size limit, say) comes out unchanged.
+        """
+        term = _graph_term(graph)
+        with self._lock:
+            try:
+                self._engine.dump(output, fmt.engine, from_graph=term, prefixes=prefixes)
+            except (OSError, ValueError) as error:
+                raise StoreError(f"export failed: {error}") from error
+
+    # -- writing -----------------------------------------------------------
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run SPARQL Update, whole or not at all; relative IRIs resolve against ``base_iri``."""
+        with self._lock:
+            try:
+                self._engine.update(sparql, base_iri=base_iri)
             except SyntaxError as error:
                 raise QuerySyntaxError(f"SPARQL Update syntax error: {error}") from error
             except RuntimeError as error:  # the engine's word for "this update cannot apply"
                 raise ClientError(f"the update failed and changed nothing: {error}") from error
             finally:
                 self._generation += 1
+
+    def drop_graph(self, graph: str | None) -> bool:
+        """Remove a named graph (False if there was none), or empty the default graph (None)."""
+        term = _graph_term(graph)
+        with self._lock:
+            if isinstance(term, ox.NamedNode) and not self._engine.contains_named_graph(term):
+                return False
+            try:
+                if isinstance(term, ox.NamedNode):
+                    self._engine.remove_graph(term)
+                else:
+                    self._engine.clear_graph(term)
+            except OSError as error:
+                raise StoreError(f"could not drop the graph: {error}") from error
+            finally:
+                self._generation += 1
+        return True
 
     def load(
         self,
@@ -203,55 +378,76 @@ class OxigraphStore:
         format keep their own graph. With ``replace`` each target graph is replaced,
         so loading the same file twice gives the same dataset (blank nodes included).
         """
-        reader = _CountingReader(source)
-        token = uuid.uuid4().hex
-        staging: dict[ox.NamedNode | ox.DefaultGraph, ox.NamedNode] = {}
+        outcome = self.load_parts(
+            [Part(source, fmt, source_name)],
+            graph=graph,
+            base_iri=base_iri,
+            replace=replace,
+            on_progress=on_progress,
+        )
+        return outcome.quads
 
-        def staged(target: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> ox.NamedNode:
-            if isinstance(target, ox.BlankNode):
-                raise RdfSyntaxError("blank-node graph names are not supported", source=source_name)
-            if target not in staging:
-                staging[target] = ox.NamedNode(f"{_LOADING_PREFIX}{token}:{len(staging)}")
-            return staging[target]
+    def load_parts(
+        self,
+        parts: Sequence[Part],
+        *,
+        graph: str | None = None,
+        base_iri: str | None = None,
+        replace: bool = True,
+        single_graph: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> LoadOutcome:
+        """Load several sources in one transaction: all of them, or none.
 
-        counter = itertools.count(1)
-        count = 0
-
-        def quads() -> Iterator[ox.Quad]:
-            nonlocal count
-            parser = ox.parse(
-                cast(IO[bytes], reader), fmt.engine, base_iri=base_iri, rename_blank_nodes=True
-            )
-            for quad in parser:
-                count = next(counter)
-                target = quad.graph_name
-                if isinstance(target, ox.DefaultGraph) and graph is not None:
-                    target = ox.NamedNode(graph)
-                yield ox.Quad(quad.subject, quad.predicate, quad.object, staged(target))
-                if on_progress is not None and count % _PROGRESS_EVERY == 0:
-                    on_progress(count, reader.bytes_read)
-
+        As ``load``. With ``single_graph`` every triple goes to ``graph``, and a source
+        holding named graphs of its own is refused (nothing is stored). A graph the
+        sources address is replaced (or appended to) even when they are empty, and a
+        named one exists afterwards.
+        """
+        run = _Load(parts, _graph_term(graph), base_iri, single_graph, on_progress)
+        addressed = single_graph or not any(part.fmt.datasets for part in parts)
         with self._lock:
             try:
-                self._engine.extend(quads())
-                if not staging and graph is not None:
-                    staging[ox.NamedNode(graph)] = staged(ox.NamedNode(graph))
-                self._engine.update(self._publish(staging, replace))
-            except SyntaxError as error:
-                self._discard(staging)
-                raise _syntax_error(error, source_name) from error
-            except OSError as error:
-                self._discard(staging)
-                raise StoreError(f"{source_name}: load failed: {error}") from error
+                created = self._load_locked(run, addressed=addressed, replace=replace)
+            except BaseException:
+                self._discard(run.staging)
+                raise
             finally:
                 self._generation += 1
         if on_progress is not None:
-            on_progress(count, reader.bytes_read)
-        return count
+            on_progress(run.count, run.bytes_read())
+        return LoadOutcome(run.count, created)
+
+    def _load_locked(self, run: _Load, *, addressed: bool, replace: bool) -> frozenset[str]:
+        """Stage, then publish in one update; return the named graphs this creates."""
+        try:
+            self._engine.extend(run.quads())
+            if addressed or (not run.staging and isinstance(run.target, ox.NamedNode)):
+                run.staged(run.target)
+            created = frozenset(
+                target.value
+                for target in run.staging
+                if isinstance(target, ox.NamedNode)
+                and not self._engine.contains_named_graph(target)
+            )
+            self._engine.update(self._publish(run.staging, replace))
+        except SyntaxError as error:
+            raise _syntax_error(error, run.current) from error
+        except _NamedGraphInBodyError as error:
+            raise ClientError(
+                f"{error}; a single graph is written here, so send triples only"
+            ) from None
+        except OSError as error:
+            raise StoreError(f"{run.current}: load failed: {error}") from error
+        return created
 
     @staticmethod
     def _publish(staging: dict[ox.NamedNode | ox.DefaultGraph, ox.NamedNode], replace: bool) -> str:
-        """One update (one transaction) that moves every staged graph to its target."""
+        """One update (one transaction) that moves every staged graph to its target.
+
+        A named target is created if the load brought nothing for it, so a graph
+        written empty exists afterwards.
+        """
         verb = "MOVE" if replace else "ADD"
         steps = []
         for target, temporary in staging.items():
@@ -259,6 +455,8 @@ class OxigraphStore:
             steps.append(f"{verb} SILENT GRAPH <{temporary.value}> TO {name}")
             if not replace:
                 steps.append(f"DROP SILENT GRAPH <{temporary.value}>")
+            if isinstance(target, ox.NamedNode):
+                steps.append(f"CREATE SILENT GRAPH <{target.value}>")
         return " ;\n".join(steps) if steps else "CLEAR SILENT GRAPH <urn:orchkg:nothing>"
 
     def _discard(self, staging: dict[ox.NamedNode | ox.DefaultGraph, ox.NamedNode]) -> None:
@@ -277,7 +475,8 @@ class OxigraphStore:
 
     def backup(self, directory: str | Path) -> None:
         """A consistent copy of an on-disk store (a checkpoint) in ``directory``."""
-        self._engine.backup(str(directory))
+        with self._lock:
+            self._engine.backup(str(directory))
 
     def close(self) -> None:
         if self.path is not None:
