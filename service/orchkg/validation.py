@@ -11,6 +11,7 @@ from rdflib.namespace import RDF, SH
 
 from orchkg.content import content_files
 from orchkg.formats import rdf_format
+from orchkg.namespaces import prefixes
 from orchkg.settings import Settings
 from orchkg.store import Store
 
@@ -38,8 +39,10 @@ class ValidationReport:
     data_triples: int
 
 
-def _rdflib_graph(store: Store, graphs: Iterable[str]) -> rdflib.Graph:
+def _rdflib_graph(store: Store, graphs: Iterable[str], base_iri: str) -> rdflib.Graph:
     merged = rdflib.Graph()
+    for name, namespace in prefixes(base_iri).items():
+        merged.bind(name, namespace, override=True)
     for iri in graphs:
         buffer = io.BytesIO()
         store.export(buffer, rdf_format("ntriples"), graph=iri)
@@ -66,7 +69,9 @@ def validate_store(store: Store, settings: Settings) -> ValidationReport:
     vocabulary = [graph for graph in ontology_graphs if graph not in shapes]
     data = [graph for graph in store.graphs() if graph not in ontology_graphs]
     return validate_graphs(
-        _rdflib_graph(store, data), _rdflib_graph(store, shapes), _rdflib_graph(store, vocabulary)
+        _rdflib_graph(store, data, settings.base_iri),
+        _rdflib_graph(store, shapes, settings.base_iri),
+        _rdflib_graph(store, vocabulary, settings.base_iri),
     )
 
 
