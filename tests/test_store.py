@@ -159,6 +159,17 @@ def test_relative_iris_resolve_against_the_given_base() -> None:
     assert bool(result)
 
 
+def test_a_failed_load_into_a_new_graph_leaves_no_trace() -> None:
+    store = OxigraphStore()
+    with pytest.raises(RdfSyntaxError):
+        load(store, HALF)
+    assert store.graphs() == []
+    assert rows(store, "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }") == []
+    with pytest.raises(RdfSyntaxError):
+        load(store, HALF, replace=False, graph=None)
+    assert rows(store, "SELECT * WHERE { ?s ?p ?o }") == []
+
+
 def test_dataset_formats_keep_their_graphs() -> None:
     store = OxigraphStore()
     trig = b"<http://example.org/g1> { <http://example.org/a> <http://example.org/p> 1 }\n"

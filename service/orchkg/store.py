@@ -176,7 +176,9 @@ class _Load:
         base_iri: str | None,
         single_graph: bool,
         on_progress: ProgressCallback | None,
+        in_place: Callable[[ox.NamedNode | ox.DefaultGraph], bool | None],
     ) -> None:
+        self.in_place = in_place
         self.parts = parts
         self.target = target
         self.base_iri = base_iri
@@ -184,6 +186,8 @@ class _Load:
         self.on_progress = on_progress
         self.token = uuid.uuid4().hex
         self.staging: dict[ox.NamedNode | ox.DefaultGraph, ox.NamedNode] = {}
+        # targets written in place, with whether the graph existed before the load
+        self.direct: dict[ox.NamedNode | ox.DefaultGraph, bool] = {}
         self.readers: list[_CountingReader] = []
         self.count = 0
         self.current = parts[0].name if parts else "input"
@@ -191,13 +195,26 @@ class _Load:
     def bytes_read(self) -> int:
         return sum(reader.bytes_read for reader in self.readers)
 
-    def staged(self, target: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> ox.NamedNode:
-        """The staging graph that collects the quads bound for ``target``."""
+    def staged(
+        self, target: ox.NamedNode | ox.BlankNode | ox.DefaultGraph
+    ) -> ox.NamedNode | ox.DefaultGraph:
+        """Where the quads bound for ``target`` are written while the load runs.
+
+        In place when that cannot be seen half done (the load is one transaction, so
+        appending, or filling an empty graph, shows all or nothing); otherwise in a
+        staging graph that replaces the target at the end, in one update.
+        """
         if isinstance(target, ox.BlankNode):
             raise RdfSyntaxError("blank-node graph names are not supported", source=self.current)
+        if target in self.direct:
+            return target
         if target not in self.staging:
             if isinstance(target, ox.NamedNode):
                 check_graph_iri(target.value)
+            existed = self.in_place(target)
+            if existed is not None:
+                self.direct[target] = existed
+                return target
             temporary = f"{_LOADING_PREFIX}{self.token}:{len(self.staging)}"
             self.staging[target] = ox.NamedNode(temporary)
         return self.staging[target]
@@ -404,7 +421,17 @@ class OxigraphStore:
         sources address is replaced (or appended to) even when they are empty, and a
         named one exists afterwards.
         """
-        run = _Load(parts, _graph_term(graph), base_iri, single_graph, on_progress)
+
+        def in_place(target: ox.NamedNode | ox.DefaultGraph) -> bool | None:
+            """None to stage; else write in place, returning whether the graph exists now."""
+            exists = isinstance(target, ox.DefaultGraph) or self._engine.contains_named_graph(
+                target
+            )
+            if not replace or not exists or not self._has_data(target):
+                return exists
+            return None
+
+        run = _Load(parts, _graph_term(graph), base_iri, single_graph, on_progress, in_place)
         addressed = single_graph or not any(part.fmt.datasets for part in parts)
         with self._lock:
             try:
@@ -429,8 +456,16 @@ class OxigraphStore:
                 for target in run.staging
                 if isinstance(target, ox.NamedNode)
                 and not self._engine.contains_named_graph(target)
+            ) | frozenset(
+                target.value
+                for target, existed in run.direct.items()
+                if isinstance(target, ox.NamedNode) and not existed
             )
-            self._engine.update(self._publish(run.staging, replace))
+            for target in run.direct:
+                if isinstance(target, ox.NamedNode):
+                    self._engine.add_graph(target)  # exists afterwards, even if nothing came
+            if run.staging:
+                self._engine.update(self._publish(run.staging, replace))
         except SyntaxError as error:
             raise _syntax_error(error, run.current) from error
         except _NamedGraphInBodyError as error:
@@ -457,7 +492,12 @@ class OxigraphStore:
                 steps.append(f"DROP SILENT GRAPH <{temporary.value}>")
             if isinstance(target, ox.NamedNode):
                 steps.append(f"CREATE SILENT GRAPH <{target.value}>")
-        return " ;\n".join(steps) if steps else "CLEAR SILENT GRAPH <urn:orchkg:nothing>"
+        return " ;\n".join(steps)
+
+    def _has_data(self, target: ox.NamedNode | ox.DefaultGraph) -> bool:
+        return (
+            next(iter(self._engine.quads_for_pattern(None, None, None, target)), None) is not None
+        )
 
     def _discard(self, staging: dict[ox.NamedNode | ox.DefaultGraph, ox.NamedNode]) -> None:
         for temporary in staging.values():
