@@ -128,6 +128,21 @@ def test_construct_in_every_rdf_format(server: LiveServer, accept: str, rdflib_f
     assert len(graph) >= 5
 
 
+def test_project_prefixes_are_predeclared_and_declared(server: LiveServer) -> None:
+    response = server.get("/sparql", params={"query": "SELECT ?o WHERE { kg:a okg:p ?o }"})
+    assert values(response) == ["one"]
+    description = server.get("/sparql", headers={"Accept": "text/turtle"}).text
+    graph = rdflib.Graph().parse(data=description, format="turtle")
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    declared = {
+        str(graph.value(node, sh.prefix)): str(graph.value(node, sh.namespace))
+        for node in graph.objects(None, sh.declare)
+    }
+    assert declared["okg"] == f"{BASE}ontology#"
+    assert declared["kg"] == f"{BASE}resource/"
+    assert declared["rdfs"] == "http://www.w3.org/2000/01/rdf-schema#"
+
+
 def test_ask(server: LiveServer) -> None:
     response = server.get("/sparql", params={"query": "ASK { ?s ?p 'two' }"})
     assert response.json()["boolean"] is True
@@ -222,7 +237,11 @@ def test_cors_and_security_headers(server: LiveServer) -> None:
         ({"params": {"update": "CLEAR ALL"}}, 400, "update was sent to the query operation"),
         ({"params": {"query": "INSERT DATA { <a:a> <a:b> 1 }"}}, 400, "update was sent"),
         ({"params": {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT x"}}, 400, "syntax"),
-        ({"params": {"query": "SELECT * WHERE { ?s nope:p ?o }"}}, 400, "nope"),
+        (
+            {"params": {"query": "SELECT * WHERE { ?s nope:p ?o }"}},
+            400,
+            "unknown prefix 'nope:' at line 1, column 20",
+        ),
         (
             {"params": {"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"}},
             403,

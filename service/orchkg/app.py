@@ -104,7 +104,6 @@ def create_app(
         timeout=settings.query_timeout,
         queue_wait=settings.queue_wait,
         max_result_bytes=settings.max_result_bytes,
-        base_iri=settings.base_iri,
     )
     app.extensions["orchkg"] = Services(settings, opened, pool, Metrics())
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from orchkg.errors import ConfigurationError
 from orchkg.formats import rdf_format_for_path
+from orchkg.namespaces import prefixes
 from orchkg.settings import Settings
 from orchkg.store import OxigraphStore, Store
 
@@ -79,7 +80,12 @@ def content_loaded(store: Store, settings: Settings) -> bool:
 
 def open_store(settings: Settings) -> Store:
     """The store the settings ask for, with the content loaded if it is not there yet."""
-    store = OxigraphStore(settings.store, union_default_graph=settings.union_default_graph)
+    store = OxigraphStore(
+        settings.store,
+        union_default_graph=settings.union_default_graph,
+        base_iri=settings.base_iri,
+        prefixes=prefixes(settings.base_iri),
+    )
     if settings.store is None or not content_loaded(store, settings):
         load_content(store, settings)
     return store

@@ -76,10 +76,15 @@ def description_turtle(request: Request) -> str:
         default_comment = "The default graph is the store's own, separate from the named graphs."
         default_triples = shared.store.triple_count(None)
     feature_line = f"sd:feature {', '.join(features)} ;" if features else ""
+    declared = "".join(
+        f'    sh:declare [ sh:prefix "{name}" ; sh:namespace "{iri}"^^xsd:anyURI ] ;\n'
+        for name, iri in shared.store.prefixes.items()
+    )
     return f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
 @prefix void: <http://rdfs.org/ns/void#> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix okg: <{okg}> .
 
 <{root}sparql#service> a sd:Service ;
@@ -88,7 +93,7 @@ def description_turtle(request: Request) -> str:
     sd:supportedLanguage {", ".join(languages)} ;
     {feature_line}
     sd:resultFormat {", ".join(f"<{FORMATS}{name}>" for name in RESULT_FORMAT_IRIS)} ;
-{limit_lines}{allow}    okg:updateEndpoint {update_endpoint} ;
+{limit_lines}{allow}{declared}    okg:updateEndpoint {update_endpoint} ;
     sd:defaultDataset [
         a sd:Dataset ;
         rdfs:comment "{default_comment}" ;

@@ -39,6 +39,7 @@ def sparql() -> Response:
         operation.text,
         allowlist=shared.settings.federation_allowlist,
         max_depth=shared.settings.max_query_depth,
+        predeclared=shared.store.prefixes,
     )
     tag = etag(
         shared.store.version,
@@ -84,8 +85,9 @@ def update() -> Response:
         operation.text,
         allowlist=shared.settings.federation_allowlist,
         max_depth=shared.settings.max_query_depth,
+        predeclared=shared.store.prefixes,
     )
     if operation.default_graphs is not None or operation.named_graphs is not None:
         text = with_using(text, operation.default_graphs, operation.named_graphs)
-    shared.store.update(text, base_iri=shared.settings.base_iri)
+    shared.store.update(text)
     return empty(204)

@@ -40,6 +40,7 @@ from orchkg.errors import (
     StoreError,
 )
 from orchkg.formats import rdf_format, results_format
+from orchkg.guard import syntax_message
 from orchkg.store import OxigraphStore
 
 SnapshotKind = Literal["nquads", "checkpoint"]
@@ -63,6 +64,7 @@ class Job:
     graph_format: str | None
     max_bytes: int
     base_iri: str | None = None
+    prefixes: dict[str, str] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,7 +101,7 @@ def _open(snapshot: Snapshot) -> ox.Store:
 
 
 def _evaluate(store: ox.Store, job: Job) -> Answer:
-    kwargs: dict[str, object] = {"base_iri": job.base_iri}
+    kwargs: dict[str, object] = {"base_iri": job.base_iri, "prefixes": job.prefixes}
     if job.default_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
     else:
@@ -109,7 +111,8 @@ def _evaluate(store: ox.Store, job: Job) -> Answer:
     try:
         result = store.query(job.query, **kwargs)  # type: ignore[arg-type]
     except SyntaxError as error:
-        return Answer("error", error="syntax", message=f"SPARQL syntax error: {error}")
+        message = syntax_message(job.query, str(error), job.prefixes or {})
+        return Answer("error", error="syntax", message=message)
     sink = _Limited(job.max_bytes)
     try:
         if isinstance(result, ox.QueryTriples):
@@ -168,11 +171,9 @@ class EvaluatorPool:
         timeout: float,
         queue_wait: float,
         max_result_bytes: int,
-        base_iri: str | None = None,
     ) -> None:
-        """``base_iri`` resolves relative IRIs in queries (the service-defined BASE)."""
+        """Queries get the store's base IRI (the service-defined BASE) and prefixes."""
         self.store = store
-        self.base_iri = base_iri
         self.timeout = timeout
         self.queue_wait = queue_wait
         self.max_result_bytes = max_result_bytes
@@ -251,7 +252,8 @@ class EvaluatorPool:
             results_format,
             graph_format,
             self.max_result_bytes,
-            self.base_iri,
+            self.store.base_iri,
+            self.store.prefixes,
         )
         with self._counter_lock:
             self.in_flight += 1

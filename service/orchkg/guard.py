@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Collection
 from urllib.parse import urlsplit
 
 from orchkg.errors import ClientError, ForbiddenError, QuerySyntaxError
@@ -70,7 +71,7 @@ def decode_escapes(text: str) -> str:
     return _ESCAPE.sub(replace, text)
 
 
-def scan(text: str) -> Scan:  # noqa: PLR0912 -- one pass of a tokenizer
+def scan(text: str, predeclared: Collection[str] = ()) -> Scan:  # noqa: PLR0912 -- one pass of a tokenizer
     """Tokenise SPARQL text (strings, IRIs and comments skipped) and note what matters."""
     decoded = decode_escapes(text)
     services: list[str] = []
@@ -79,7 +80,7 @@ def scan(text: str) -> Scan:  # noqa: PLR0912 -- one pass of a tokenizer
     depth = max_depth = 0
     expecting: str | None = None
     declares_dataset = False
-    declared: set[str] = set()
+    declared: set[str] = set(predeclared)
     unknown: tuple[str, int, int] | None = None
     previous = ""
     for match in _TOKEN.finditer(decoded):
@@ -137,6 +138,18 @@ def allowed(iri: str, allowlist: tuple[str, ...]) -> bool:
     )
 
 
+def syntax_message(text: str, engine_message: str, predeclared: Collection[str] = ()) -> str:
+    """A clearer message for a parse error: name an undeclared prefix when that is the cause."""
+    found = scan(text, predeclared)
+    if found.unknown_prefix is not None:
+        prefix, line, column = found.unknown_prefix
+        return (
+            f"unknown prefix '{prefix}:' at line {line}, column {column}; declare it with "
+            f"PREFIX {prefix}: <...>"
+        )
+    return f"SPARQL syntax error: {engine_message}"
+
+
 def _refuse_unknown_prefix(found: Scan) -> None:
     if found.unknown_prefix is not None:
         prefix, line, column = found.unknown_prefix
@@ -147,10 +160,14 @@ def _refuse_unknown_prefix(found: Scan) -> None:
 
 
 def check_query(
-    text: str, *, allowlist: tuple[str, ...] = (), max_depth: int = 200
+    text: str,
+    *,
+    allowlist: tuple[str, ...] = (),
+    max_depth: int = 200,
+    predeclared: Collection[str] = (),
 ) -> CheckedQuery:
     """The query to evaluate, or a ClientError saying what is refused."""
-    found = scan(text)
+    found = scan(text, predeclared)
     _refuse_unknown_prefix(found)
     if found.max_depth > max_depth:
         raise ClientError(f"query nests brackets {found.max_depth} deep; the limit is {max_depth}")
@@ -161,9 +178,15 @@ def check_query(
     return CheckedQuery(found.text, found.declares_dataset)
 
 
-def check_update(text: str, *, allowlist: tuple[str, ...] = (), max_depth: int = 200) -> str:
+def check_update(
+    text: str,
+    *,
+    allowlist: tuple[str, ...] = (),
+    max_depth: int = 200,
+    predeclared: Collection[str] = (),
+) -> str:
     """The text to run for an update: LOAD and SERVICE only to allowlisted IRIs."""
-    found = scan(text)
+    found = scan(text, predeclared)
     _refuse_unknown_prefix(found)
     if found.max_depth > max_depth:
         raise ClientError(f"update nests brackets {found.max_depth} deep; the limit is {max_depth}")

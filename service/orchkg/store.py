@@ -26,7 +26,7 @@ from orchkg.errors import (
     UnknownFormatError,
 )
 from orchkg.formats import RdfFormat
-from orchkg.guard import scan
+from orchkg.guard import scan, syntax_message
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 ProgressCallback = Callable[[int, int], None]
@@ -252,13 +252,24 @@ class OxigraphStore:
     (its staging graphs), and the version changes with every write.
     """
 
-    def __init__(self, path: str | Path | None = None, *, union_default_graph: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        union_default_graph: bool = True,
+        base_iri: str | None = None,
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
+        """``base_iri`` and ``prefixes`` are what queries and updates get unless they say
+        otherwise: the service-defined BASE and the predeclared prefixes."""
         try:
             self._engine = ox.Store(str(path)) if path is not None else ox.Store()
         except OSError as error:
             raise StoreError(f"cannot open the store at {path}: {error}") from error
         self.path = Path(path) if path is not None else None
         self.union_default_graph = union_default_graph
+        self.base_iri = base_iri
+        self.prefixes = dict(prefixes or {})
         self._boot = uuid.uuid4().hex[:12]
         self._generation = 0
         self._lock = threading.Lock()
@@ -279,7 +290,10 @@ class OxigraphStore:
         base_iri: str | None = None,
     ) -> QueryResult:
         """Run a read query; relative IRIs in it resolve against ``base_iri``."""
-        kwargs: dict[str, object] = {"base_iri": base_iri}
+        kwargs: dict[str, object] = {
+            "base_iri": base_iri or self.base_iri,
+            "prefixes": self.prefixes,
+        }
         if default_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(iri) for iri in default_graphs]
         elif self.union_default_graph and not scan(sparql).declares_dataset:
@@ -289,7 +303,7 @@ class OxigraphStore:
         try:
             return self._engine.query(sparql, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as error:
-            raise QuerySyntaxError(f"SPARQL syntax error: {error}") from error
+            raise QuerySyntaxError(syntax_message(sparql, str(error), self.prefixes)) from error
         except ValueError as error:
             raise QuerySyntaxError(str(error)) from error
 
@@ -353,7 +367,9 @@ class OxigraphStore:
         """Run SPARQL Update, whole or not at all; relative IRIs resolve against ``base_iri``."""
         with self._lock:
             try:
-                self._engine.update(sparql, base_iri=base_iri)
+                self._engine.update(
+                    sparql, base_iri=base_iri or self.base_iri, prefixes=self.prefixes
+                )
             except SyntaxError as error:
                 raise QuerySyntaxError(f"SPARQL Update syntax error: {error}") from error
             except RuntimeError as error:  # the engine's word for "this update cannot apply"
