@@ -240,7 +240,7 @@ def test_cors_and_security_headers(server: LiveServer) -> None:
         (
             {"params": {"query": "SELECT * WHERE { ?s nope:p ?o }"}},
             400,
-            "unknown prefix 'nope:' at line 1, column 20",
+            "unknown prefix 'nope:' at line 1, column 21",
         ),
         (
             {"params": {"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"}},
