@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -427,3 +430,25 @@ def test_void_description(server: LiveServer) -> None:
     assert {G1, G2} <= {str(s) for s in subsets}
     as_jsonld = server.get("/.well-known/void", headers={"Accept": "application/ld+json"})
     assert as_jsonld.headers["Content-Type"].startswith("application/ld+json")
+
+
+def test_sigterm_stops_cleanly_and_a_busy_port_is_one_line(tmp_path: Path) -> None:
+    root = make_content(tmp_path / "content")
+    with live_server("--content-dir", str(root), "serve", cwd=root) as running:
+        port = running.url.rsplit(":", 1)[1]
+        clash = subprocess.run(
+            [sys.executable, "-m", "orchkg", "--content-dir", str(root), "serve", "--port", port],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert clash.returncode == 1
+        assert f"orchkg: error: cannot listen on 127.0.0.1:{port}" in clash.stderr
+        assert "Traceback" not in clash.stderr
+        running.process.send_signal(signal.SIGTERM)
+        assert running.process.wait(timeout=20) == 0
+        log = running.log.read_text()
+        assert '"event": "stopping"' in log
+        assert '"event": "stopped"' in log
+        assert "Traceback" not in log

@@ -17,6 +17,7 @@ from types import FrameType
 from waitress.server import create_server
 
 from orchkg.app import create_app, services
+from orchkg.errors import ConfigurationError
 from orchkg.settings import Settings
 
 log = logging.getLogger("orchkg.server")
@@ -26,17 +27,23 @@ def serve(settings: Settings) -> None:
     """Run the server until SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     app = create_app(settings)
-    server = create_server(
-        app,
-        host=settings.host,
-        port=settings.port,
-        threads=settings.threads,
-        channel_timeout=settings.channel_timeout,
-        max_request_body_size=settings.max_body_bytes,
-        connection_limit=200,
-        ident="orchkg",
-        clear_untrusted_proxy_headers=True,
-    )
+    try:
+        server = create_server(
+            app,
+            host=settings.host,
+            port=settings.port,
+            threads=settings.threads,
+            channel_timeout=settings.channel_timeout,
+            max_request_body_size=settings.max_body_bytes,
+            connection_limit=200,
+            ident="orchkg",
+            clear_untrusted_proxy_headers=True,
+        )
+    except OSError as error:
+        services(app).close()
+        raise ConfigurationError(
+            f"cannot listen on {settings.host}:{settings.port}: {error.strerror}"
+        ) from error
     stopping = threading.Event()
 
     def stop(signum: int, _frame: FrameType | None) -> None:
