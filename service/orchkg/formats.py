@@ -64,6 +64,7 @@ RESULTS_FORMATS: tuple[ResultsFormat, ...] = (
 )
 
 _RDF_ALIASES = {
+    "json": "jsonld",
     "ttl": "turtle",
     "nt": "ntriples",
     "n-triples": "ntriples",

@@ -115,16 +115,24 @@ _GRAPH_TYPES = [media for fmt in RDF_FORMATS for media in fmt.media_types]
 
 
 def _named_format(request: Request) -> str | None:
-    """A ``format=`` or ``output=`` parameter naming a format we know (others are ignored,
-    since clients such as SPARQLWrapper send values of their own)."""
+    """An Accept value built from a ``format=`` or ``output=`` parameter naming formats we know.
+
+    One name may stand for a results format and an RDF format at once (``xml`` is SPARQL XML
+    results for SELECT and RDF/XML for CONSTRUCT; ``json`` is SPARQL JSON or JSON-LD), as
+    SPARQLWrapper uses them. Names we do not know are ignored: clients send their own.
+    """
     for name in ("format", "output"):
         value = request.values.get(name)
-        if value:
-            for finder in (results_format, rdf_format):
-                try:
-                    return finder(value).media_type
-                except UnknownFormatError:
-                    continue
+        if not value:
+            continue
+        media_types = []
+        for finder in (results_format, rdf_format):
+            try:
+                media_types.append(finder(value).media_type)
+            except UnknownFormatError:
+                continue
+        if media_types:
+            return ", ".join(media_types)
     return None
 
 
