@@ -104,6 +104,7 @@ def create_app(
         timeout=settings.query_timeout,
         queue_wait=settings.queue_wait,
         max_result_bytes=settings.max_result_bytes,
+        max_waiting=settings.max_queued,
     )
     app.extensions["orchkg"] = Services(settings, opened, pool, Metrics())
 

@@ -63,12 +63,13 @@ def description_turtle(request: Request) -> str:
         "maxRequestUriLength": settings.max_uri_length,
         "maxQueryNesting": settings.max_query_depth,
         "concurrentEvaluations": settings.query_workers,
+        "maxQueuedRequests": settings.max_queued,
     }
     limit_lines = "".join(f"    okg:{name} {_literal(value)} ;\n" for name, value in limits.items())
     allow = "".join(
         f"    okg:federationAllowed <{iri}> ;\n" for iri in settings.federation_allowlist
     )
-    update_endpoint = f"<{root}update>" if settings.updates_enabled else '"none"'
+    update_line = f"    okg:updateEndpoint <{root}update> ;\n" if settings.updates_enabled else ""
     if settings.union_default_graph:
         default_comment = "The default graph is the union of the named graphs."
         default_triples = sum(shared.store.triple_count(iri) for iri in graphs)
@@ -93,7 +94,7 @@ def description_turtle(request: Request) -> str:
     sd:supportedLanguage {", ".join(languages)} ;
     {feature_line}
     sd:resultFormat {", ".join(f"<{FORMATS}{name}>" for name in RESULT_FORMAT_IRIS)} ;
-{limit_lines}{allow}{declared}    okg:updateEndpoint {update_endpoint} ;
+{limit_lines}{allow}{declared}{update_line}
     sd:defaultDataset [
         a sd:Dataset ;
         rdfs:comment "{default_comment}" ;

@@ -24,6 +24,7 @@ import queue
 import shutil
 import tempfile
 import threading
+import time
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -171,9 +172,15 @@ class EvaluatorPool:
         timeout: float,
         queue_wait: float,
         max_result_bytes: int,
+        max_waiting: int = 16,
     ) -> None:
-        """Queries get the store's base IRI (the service-defined BASE) and prefixes."""
+        """Queries get the store's base IRI (the service-defined BASE) and prefixes.
+
+        At most ``max_waiting`` requests wait for a worker; more are refused at once.
+        """
         self.store = store
+        self.max_waiting = max_waiting
+        self.waiting = 0
         self.timeout = timeout
         self.queue_wait = queue_wait
         self.max_result_bytes = max_result_bytes
@@ -228,6 +235,29 @@ class EvaluatorPool:
                     Path(old.location).unlink()
         return snapshot
 
+    def _take_worker(self) -> _Worker:
+        """A live idle worker, waiting at most ``queue_wait``; a full queue answers at once."""
+        with self._counter_lock:
+            if self.waiting >= self.max_waiting:
+                raise OverloadedError(
+                    f"{self.waiting} queries are already waiting for a worker; retry in a moment"
+                )
+            self.waiting += 1
+        deadline = time.monotonic() + self.queue_wait
+        try:
+            while True:
+                try:
+                    worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0))
+                except queue.Empty:
+                    raise OverloadedError("every query worker is busy; retry in a moment") from None
+                if worker.process.is_alive():
+                    return worker
+                worker.connection.close()  # died while idle: replace it, take another
+                self._replace_later()
+        finally:
+            with self._counter_lock:
+                self.waiting -= 1
+
     def evaluate(
         self,
         query: str,
@@ -239,10 +269,7 @@ class EvaluatorPool:
         graph_format: str | None,
     ) -> Answer:
         """Run a read query within the deadline; raise the matching orchkg error otherwise."""
-        try:
-            worker = self._idle.get(timeout=self.queue_wait)
-        except queue.Empty:
-            raise OverloadedError("every query slot is busy; retry in a moment") from None
+        worker = self._take_worker()
         job = Job(
             self.snapshot(),
             query,

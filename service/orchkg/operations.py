@@ -33,6 +33,7 @@ def metrics() -> Response:
     text = shared.metrics.render(
         {
             "orchkg_evaluations_in_flight": ("Queries being evaluated now.", shared.pool.in_flight),
+            "orchkg_queries_waiting": ("Requests waiting for a query worker.", shared.pool.waiting),
             "orchkg_query_timeouts_total": (
                 "Queries stopped at the time limit.",
                 shared.pool.timeouts,

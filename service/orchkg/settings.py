@@ -86,6 +86,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds a request waits for a free query worker before it gets 503 (overloaded).",
     ),
     Setting(
+        "max_queued",
+        int,
+        16,
+        "Requests that may wait for a busy query worker; beyond them, 503 at once.",
+    ),
+    Setting(
         "max_result_bytes",
         int,
         50_000_000,
@@ -136,6 +142,7 @@ class Settings:
     query_workers: int = 2
     query_timeout: float = 5.0
     queue_wait: float = 2.0
+    max_queued: int = 16
     max_result_bytes: int = 50_000_000
     max_body_bytes: int = 10_000_000
     max_uri_length: int = 16_384
