@@ -9,15 +9,16 @@ import logging
 import time
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from orchkg import __version__
+from orchkg.canned import LANGUAGES, Catalogue, load_catalogue
 from orchkg.content import open_store
 from orchkg.errors import MethodNotAllowedError, OrchkgError, UnauthorisedError
 from orchkg.evaluation import EvaluatorPool
 from orchkg.metrics import Metrics
-from orchkg.negotiation import choose
+from orchkg.negotiation import choose, choose_language
 from orchkg.settings import Settings, load_settings
 from orchkg.store import OxigraphStore
 
@@ -45,6 +46,7 @@ class Services:
     store: OxigraphStore
     pool: EvaluatorPool
     metrics: Metrics
+    catalogue: Catalogue
 
     def close(self) -> None:
         self.pool.close()
@@ -60,12 +62,19 @@ def services(app: Flask | None = None) -> Services:
 
 
 def error_body(status: int, message: str) -> Response:
-    """The one error response: JSON or plain text by the Accept header, never a traceback."""
+    """The one error response: plain text, JSON or (for browsers) a small HTML page, by the
+    Accept header; never a traceback."""
     title = _STATUS_TITLES.get(status, "Error")
-    wanted = choose(request.headers.get("Accept"), ["text/plain", "application/json"])
+    wanted = choose(request.headers.get("Accept"), ["text/plain", "application/json", "text/html"])
     if wanted == "application/json":
         body = json.dumps({"error": {"status": status, "title": title, "message": message}})
         response = Response(body, status=status, mimetype="application/json")
+    elif wanted == "text/html":
+        asked = request.args.get("lang")
+        lang = asked if asked in LANGUAGES else None
+        lang = lang or choose_language(request.headers.get("Accept-Language"), LANGUAGES) or "en"
+        page = render_template("error.html", status=status, title=title, message=message, lang=lang)
+        response = Response(page, status=status, mimetype="text/html")
     else:
         response = Response(f"{status} {title}: {message}\n", status=status, mimetype="text/plain")
     response.headers["Cache-Control"] = "no-store"
@@ -88,15 +97,32 @@ _STATUS_TITLES = {
 }
 
 
+def _register_blueprints(app: Flask) -> None:
+    """The routes, each module a blueprint (imported here: they import this module)."""
+    from orchkg.canned_api import blueprint as canned_api_blueprint  # noqa: PLC0415
+    from orchkg.canned_pages import blueprint as canned_pages_blueprint  # noqa: PLC0415
+    from orchkg.endpoint import blueprint as sparql_blueprint  # noqa: PLC0415
+    from orchkg.graph_store import blueprint as graph_store_blueprint  # noqa: PLC0415
+    from orchkg.operations import blueprint as operations_blueprint  # noqa: PLC0415
+
+    app.register_blueprint(sparql_blueprint)
+    app.register_blueprint(graph_store_blueprint)
+    app.register_blueprint(operations_blueprint)
+    app.register_blueprint(canned_api_blueprint)
+    app.register_blueprint(canned_pages_blueprint)
+
+
 def create_app(
     config: Settings | dict[str, Any] | None = None, *, store: OxigraphStore | None = None
 ) -> Flask:
     """Build the application: settings, store, evaluation pool, routes, error handling."""
     settings = config if isinstance(config, Settings) else load_settings(config)
+    catalogue = load_catalogue(settings)  # a broken query file stops the start here
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    opened = store or open_store(settings)
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    opened = store or open_store(settings, catalogue=catalogue)
     assert isinstance(opened, OxigraphStore)
     pool = EvaluatorPool(
         opened,
@@ -106,15 +132,9 @@ def create_app(
         max_result_bytes=settings.max_result_bytes,
         max_waiting=settings.max_queued,
     )
-    app.extensions["orchkg"] = Services(settings, opened, pool, Metrics())
+    app.extensions["orchkg"] = Services(settings, opened, pool, Metrics(), catalogue)
 
-    from orchkg.endpoint import blueprint as sparql_blueprint  # noqa: PLC0415
-    from orchkg.graph_store import blueprint as graph_store_blueprint  # noqa: PLC0415
-    from orchkg.operations import blueprint as operations_blueprint  # noqa: PLC0415
-
-    app.register_blueprint(sparql_blueprint)
-    app.register_blueprint(graph_store_blueprint)
-    app.register_blueprint(operations_blueprint)
+    _register_blueprints(app)
 
     @app.before_request
     def start_clock() -> Response | None:

@@ -13,6 +13,7 @@ from typing import IO
 import click
 
 from orchkg import __version__
+from orchkg.canned import LANGUAGES, Catalogue, load_catalogue, run_canned, split_arguments
 from orchkg.content import graph_iri, load_content, open_store
 from orchkg.errors import ClientError, OrchkgError
 from orchkg.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format, rdf_format_for_path
@@ -318,6 +319,96 @@ def serve(
         "query_workers": query_workers,
     }
     run_server(obj.with_flags(flags))
+
+
+@cli.group()
+def queries() -> None:
+    """The canned queries of queries/: list them, run one."""
+
+
+def _catalogue(obj: Context) -> Catalogue:
+    catalogue = load_catalogue(obj.settings)
+    if obj._store is None:
+        obj._store = open_store(obj.settings, catalogue=catalogue)
+    return catalogue
+
+
+@queries.command(name="list")
+@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def list_queries(obj: Context, format_name: str) -> None:
+    """Each canned query: its name, title and parameters."""
+    catalogue = load_catalogue(obj.settings)
+    if format_name == "json":
+        listed = [
+            {
+                "name": query.name,
+                "title": query.title,
+                "form": query.form,
+                "parameters": [
+                    {
+                        "name": param.name,
+                        "type": param.type,
+                        "required": param.required,
+                        "list": param.is_list,
+                        "default": param.default,
+                    }
+                    for param in query.parameters
+                ],
+            }
+            for query in catalogue.values()
+        ]
+        click.echo(json.dumps(listed, indent=2, ensure_ascii=False))
+        return
+    for query in catalogue.values():
+        click.echo(f"{query.name}  {query.title}")
+        described = []
+        for param in query.parameters:
+            notes = [param.type + (" list" if param.is_list else "")]
+            if param.default is not None:
+                notes.append(f"default {param.default}")
+            elif param.required:
+                notes.append("required")
+            described.append(f"{param.name} ({', '.join(notes)})")
+        click.echo(f"    {', '.join(described) if described else 'no parameters'}")
+    click.echo(f"({len(catalogue)} queries)")
+
+
+@queries.command(name="run")
+@click.argument("name")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A parameter value; repeat it for more (and for each value of a list).",
+)
+@click.option("--lang", type=click.Choice(LANGUAGES), help="Language of labels and texts.")
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(OUTPUT_FORMATS),
+    help="Output format (default: table for SELECT/ASK, turtle for CONSTRUCT).",
+)
+@click.pass_obj
+def run_query(
+    obj: Context, name: str, params: tuple[str, ...], lang: str | None, format_name: str | None
+) -> None:
+    """Run the canned query NAME with its parameters bound as RDF terms."""
+    catalogue = _catalogue(obj)
+    query = catalogue.require(name)
+    given: dict[str, list[str]] = {}
+    for item in params:
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip():
+            raise ClientError(f"--param {item!r}: write it as key=value")
+        given.setdefault(key.strip(), []).append(value)
+    raw, asked = split_arguments(query, given)
+    bound = catalogue.bind(name, raw, obj.store, lang or asked)
+    result = run_canned(obj.store, bound)
+    write_result(result, sys.stdout.buffer, format_name, known=prefixes(obj.settings.base_iri))
+    sys.stdout.buffer.flush()
 
 
 @cli.command(name="reload")

@@ -2,22 +2,29 @@
 
 A content directory holds ``ontology/*.ttl`` and ``graph/*.ttl`` (and ``queries/``).
 Each file ``<folder>/<stem>.ttl`` is loaded into the named graph ``<base>graph/<stem>``,
-resolving the file's relative IRIs against the base.
+resolving the file's relative IRIs against the base. The canned queries of ``queries/``
+are described in RDF in the named graph ``<base>graph/queries``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
+
+from orchkg.canned import Catalogue, catalogue_triples, load_catalogue
 from orchkg.errors import ConfigurationError
-from orchkg.formats import rdf_format_for_path
+from orchkg.formats import rdf_format, rdf_format_for_path
 from orchkg.namespaces import prefixes
 from orchkg.settings import Settings
 from orchkg.store import OxigraphStore, Store
 
 CONTENT_FOLDERS = ("ontology", "graph")
+QUERIES_STEM = "queries"
+"""The stem of the named graph describing the canned queries (no content file may use it)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +48,11 @@ def content_files(settings: Settings) -> list[ContentFile]:
         if not directory.is_dir():
             raise ConfigurationError(f"content folder {directory} is missing")
         for path in sorted(directory.glob("*.ttl")):
+            if path.stem == QUERIES_STEM:
+                raise ConfigurationError(
+                    f"{path} would share the named graph of the query catalogue "
+                    f"({graph_iri(settings.base_iri, QUERIES_STEM)}); rename it"
+                )
             if path.stem in seen:
                 raise ConfigurationError(
                     f"{path} and {seen[path.stem]} would share the named graph of {path.stem!r}"
@@ -52,10 +64,35 @@ def content_files(settings: Settings) -> list[ContentFile]:
     return files
 
 
+def load_query_descriptions(store: Store, settings: Settings, catalogue: Catalogue) -> int:
+    """Replace ``<base>graph/queries`` with the catalogue's description; return its triples.
+
+    An empty catalogue leaves no such graph.
+    """
+    graph = graph_iri(settings.base_iri, QUERIES_STEM)
+    triples = catalogue_triples(catalogue, settings.base_iri)
+    if not triples:
+        store.drop_graph(graph)
+        return 0
+    body = io.BytesIO()
+    ox.serialize(triples, body, ox.RdfFormat.N_TRIPLES)
+    body.seek(0)
+    return store.load(body, rdf_format("ntriples"), source_name="queries/", graph=graph)
+
+
 def load_content(
-    store: Store, settings: Settings, *, on_file: Callable[[ContentFile, int], None] | None = None
+    store: Store,
+    settings: Settings,
+    *,
+    catalogue: Catalogue | None = None,
+    on_file: Callable[[ContentFile, int], None] | None = None,
 ) -> int:
-    """Load (or reload) every content file into its named graph; return the quads read."""
+    """Load (or reload) every content file into its named graph, and the description of the
+    canned queries (``catalogue``, else read from ``queries/``); return the quads read.
+
+    The queries are read first, so a broken query file stops the load before it starts.
+    """
+    catalogue = catalogue if catalogue is not None else load_catalogue(settings)
     total = 0
     for item in content_files(settings):
         with item.path.open("rb") as handle:
@@ -69,7 +106,7 @@ def load_content(
         total += count
         if on_file is not None:
             on_file(item, count)
-    return total
+    return total + load_query_descriptions(store, settings, catalogue)
 
 
 def content_loaded(store: Store, settings: Settings) -> bool:
@@ -78,8 +115,11 @@ def content_loaded(store: Store, settings: Settings) -> bool:
     return all(item.graph in present for item in content_files(settings))
 
 
-def open_store(settings: Settings) -> Store:
-    """The store the settings ask for, with the content loaded if it is not there yet."""
+def open_store(settings: Settings, *, catalogue: Catalogue | None = None) -> Store:
+    """The store the settings ask for, with the content loaded if it is not there yet.
+
+    A persistent store filled earlier gets the description of today's query files.
+    """
     store = OxigraphStore(
         settings.store,
         union_default_graph=settings.union_default_graph,
@@ -87,5 +127,9 @@ def open_store(settings: Settings) -> Store:
         prefixes=prefixes(settings.base_iri),
     )
     if settings.store is None or not content_loaded(store, settings):
-        load_content(store, settings)
+        load_content(store, settings, catalogue=catalogue)
+    else:
+        load_query_descriptions(
+            store, settings, catalogue if catalogue is not None else load_catalogue(settings)
+        )
     return store

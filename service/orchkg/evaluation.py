@@ -25,6 +25,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -32,6 +33,7 @@ from typing import Literal
 
 import pyoxigraph as ox
 
+from orchkg.canned import Term, finish_result
 from orchkg.errors import (
     NotAcceptableError,
     OverloadedError,
@@ -66,6 +68,9 @@ class Job:
     max_bytes: int
     base_iri: str | None = None
     prefixes: dict[str, str] | None = None
+    substitutions: tuple[tuple[str, Term], ...] = ()
+    hidden: tuple[str, ...] = ()
+    as_boolean: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,6 +97,9 @@ class _Limited(io.RawIOBase):
             raise OverflowError
         return self.buffer.write(data)
 
+    def getvalue(self) -> bytes:
+        return self.buffer.getvalue()
+
 
 def _open(snapshot: Snapshot) -> ox.Store:
     if snapshot.kind == "checkpoint":
@@ -109,6 +117,11 @@ def _evaluate(store: ox.Store, job: Job) -> Answer:
         kwargs["use_default_graph_as_union"] = job.union_default_graph
     if job.named_graphs is not None:
         kwargs["named_graphs"] = [ox.NamedNode(iri) for iri in job.named_graphs]
+    if job.substitutions:
+        # rebuilt here from plain records: the engine's terms are made in this process
+        kwargs["substitutions"] = {
+            ox.Variable(name): term.to_oxigraph() for name, term in job.substitutions
+        }
     try:
         result = store.query(job.query, **kwargs)  # type: ignore[arg-type]
     except SyntaxError as error:
@@ -116,6 +129,8 @@ def _evaluate(store: ox.Store, job: Job) -> Answer:
         return Answer("error", error="syntax", message=message)
     sink = _Limited(job.max_bytes)
     try:
+        if job.hidden or job.as_boolean:
+            result = finish_result(result, job.hidden, job.as_boolean, _Limited(job.max_bytes))
         if isinstance(result, ox.QueryTriples):
             if job.graph_format is None:
                 return Answer("error", error="not_acceptable", message="graph result")
@@ -267,8 +282,16 @@ class EvaluatorPool:
         declares_dataset: bool = False,
         results_format: str | None,
         graph_format: str | None,
+        substitutions: Mapping[str, Term] | None = None,
+        hidden: tuple[str, ...] = (),
+        as_boolean: bool = False,
     ) -> Answer:
-        """Run a read query within the deadline; raise the matching orchkg error otherwise."""
+        """Run a read query within the deadline; raise the matching orchkg error otherwise.
+
+        A canned query also gives ``substitutions`` (variable name to term, bound by the
+        engine in the worker), the ``hidden`` columns to drop and whether its solutions
+        answer an ASK (``as_boolean``): see ``orchkg.canned``.
+        """
         worker = self._take_worker()
         job = Job(
             self.snapshot(),
@@ -281,6 +304,9 @@ class EvaluatorPool:
             self.max_result_bytes,
             self.store.base_iri,
             self.store.prefixes,
+            tuple((substitutions or {}).items()),
+            hidden,
+            as_boolean,
         )
         with self._counter_lock:
             self.in_flight += 1

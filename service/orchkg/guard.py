@@ -59,6 +59,46 @@ class Scan:
     unknown_prefix: tuple[str, int, int] | None
 
 
+@dataclasses.dataclass(frozen=True)
+class Token:
+    """One token of SPARQL text: its kind, its text, where it starts, and the bracket depth
+    it sits at; a bracket has the depth outside it (comments and whitespace are no tokens)."""
+
+    kind: str
+    value: str
+    start: int
+    depth: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.value)
+
+    def is_word(self, *words: str) -> bool:
+        return self.kind == "word" and self.value.upper() in words
+
+
+def tokenize(text: str) -> list[Token]:
+    """The tokens of SPARQL text (already decoded), with strings, IRIs and names whole.
+
+    >>> [(t.kind, t.value, t.depth) for t in tokenize("ASK { ?s a <x:y> } # end")]
+    [('word', 'ASK', 0), ('open', '{', 0), ('var', '?s', 1), ('word', 'a', 1), \
+('iri', '<x:y>', 1), ('close', '}', 0)]
+    """
+    found: list[Token] = []
+    depth = 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        value = match.group()
+        if kind == "comment" or value.isspace():
+            continue
+        if kind == "close":
+            depth -= 1
+        found.append(Token(kind, value, match.start(), depth))
+        if kind == "open":
+            depth += 1
+    return found
+
+
 def decode_escapes(text: str) -> str:
     """Apply SPARQL's codepoint escapes to the whole text, as the grammar says."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,4 +73,41 @@ def choose(header: str | None, offers: list[str]) -> str | None:
         key = (top.q, exact, -top.order, -index)
         if best is None or key > best:
             best, chosen = key, offer
+    return chosen
+
+
+def choose_language(header: str | None, offers: Sequence[str]) -> str | None:
+    """The offered language the client prefers most by its Accept-Language, or None.
+
+    A range matches an offer when their primary subtags agree (``ko-KR`` takes ``ko``);
+    ``*`` matches any offer. Ties go to the client's order, then to the order of ``offers``.
+
+    >>> choose_language("fr-CH, fr;q=0.9, ko-KR;q=0.8, en;q=0.5", ["en", "ko"])
+    'ko'
+    >>> choose_language("de", ["en", "ko"]) is None
+    True
+    """
+    best: tuple[float, int, int] | None = None
+    chosen = None
+    for order, part in enumerate((header or "").split(",")):
+        fields = [field.strip() for field in part.split(";")]
+        tag = fields[0].lower()
+        if not tag:
+            continue
+        q = 1.0
+        for parameter in fields[1:]:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value.strip()), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        if q <= 0:
+            continue
+        primary = tag.split("-", 1)[0]
+        for index, offer in enumerate(offers):
+            if tag == "*" or primary == offer.lower().split("-", 1)[0]:
+                key = (q, -order, -index)
+                if best is None or key > best:
+                    best, chosen = key, offer
     return chosen

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Protocol, cast
 
@@ -66,6 +66,7 @@ class Store(Protocol):
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         base_iri: str | None = None,
+        substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
     ) -> QueryResult: ...
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...
@@ -288,12 +289,21 @@ class OxigraphStore:
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         base_iri: str | None = None,
+        substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
     ) -> QueryResult:
-        """Run a read query; relative IRIs in it resolve against ``base_iri``."""
+        """Run a read query; relative IRIs in it resolve against ``base_iri``.
+
+        ``substitutions`` bind variables to terms before evaluation (pyoxigraph's SEP-0007
+        substitution: the variable must be one the query returns).
+        """
         kwargs: dict[str, object] = {
             "base_iri": base_iri or self.base_iri,
             "prefixes": self.prefixes,
         }
+        if substitutions:
+            kwargs["substitutions"] = {
+                ox.Variable(name): term for name, term in substitutions.items()
+            }
         if default_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(iri) for iri in default_graphs]
         elif self.union_default_graph and not scan(sparql).declares_dataset:
