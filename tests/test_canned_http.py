@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
@@ -15,7 +16,7 @@ import rdflib
 import requests
 from openapi_spec_validator import validate
 
-from canned_support import BASE, FORMULAS, SCRIPT, make_canned_content
+from canned_support import BASE, FORMULAS, QUERIES, SCRIPT, make_canned_content
 from support import LiveServer, live_server
 
 KG = f"{BASE}resource/"
@@ -423,3 +424,32 @@ def test_json_dumps_round_trip(server: LiveServer) -> None:
     response = server.get("/api/queries/components?lang=ko")
     assert "엣시디" in response.content.decode("utf-8")
     assert json.loads(response.content)["rows"][0]["label"] == "엣시디"
+
+
+SLOW = """\
+#+ title: A cross product
+#+ description: Far too long to answer: it must be stopped at the deadline.
+#+ param: p
+#+   type: iri
+#+   default: rdfs:label
+#+ example: p=rdfs:label
+SELECT (COUNT(*) AS ?n) WHERE {
+  ?a ?p ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . ?q ?r ?s . ?t ?u ?v . ?w ?x ?y .
+  ?z ?a1 ?b1 . ?c1 ?d1 ?e1 . ?f1 ?g1 ?h1 . ?i1 ?j1 ?k1 . ?l1 ?m1 ?n2 . ?o2 ?p2 ?q2 }
+"""
+
+
+def test_a_canned_query_keeps_the_deadline(tmp_path_factory: pytest.TempPathFactory) -> None:
+    root = make_canned_content(
+        tmp_path_factory.mktemp("slow") / "content", {"slow": SLOW, "search": QUERIES["search"]}
+    )
+    with live_server(
+        "--content-dir", str(root), "serve", "--query-timeout", "1", cwd=root
+    ) as running:
+        started = time.monotonic()
+        stopped = running.get("/api/queries/slow")
+        assert stopped.status_code == 503
+        assert stopped.headers["Retry-After"] == "1"
+        assert "time limit" in stopped.text
+        assert time.monotonic() - started < 10
+        assert running.get("/api/queries/search", params={"text": "kube"}).status_code == 200
