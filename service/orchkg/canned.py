@@ -408,7 +408,7 @@ class Catalogue(Mapping[str, CannedQuery]):
         if unknown:
             takes = ", ".join(query.parameter_names) or "no parameters"
             raise ClientError(
-                f"unknown parameter {unknown[0]!r} for the query {name!r}; it takes: {takes}"
+                f"unknown parameter {unknown[0][:80]!r} for the query {name!r}; it takes: {takes}"
             )
         substitutions: dict[str, Term] = {}
         values: dict[str, list[Term]] = {}
