@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from orchkg.content import load_content
+from orchkg.content import load_content, open_store
 from orchkg.settings import Settings, load_settings
 from orchkg.store import OxigraphStore
 from support import CliRunner
@@ -65,9 +65,10 @@ def shipped_settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def shipped_store(shipped_settings: Settings) -> OxigraphStore:
-    """The shipped ontology and graph, loaded once: tests using it must not write."""
-    store = OxigraphStore()
-    load_content(store, shipped_settings)
+    """The shipped ontology and graph, loaded once as the server loads them (with the
+    predeclared prefixes): tests using it must not write."""
+    store = open_store(shipped_settings)
+    assert isinstance(store, OxigraphStore)
     return store
 
 

@@ -424,6 +424,7 @@ def test_what_breaks_if_zookeeper_goes_down(ask: Ask) -> None:
         ("kg:mesos", "Mesos", "okg:electsLeaderThrough", "kg:zookeeper", ha, "66"),
         ("kg:mesos-marathon", "Mesos + Marathon", "okg:storesStateIn", "kg:zookeeper", mm, "38"),
         ("kg:mesos-marathon", "Mesos + Marathon", "okg:storesStateIn", "kg:zookeeper", ha, "66"),
+        ("kg:mesos-master", "Mesos master", "okg:electsLeaderThrough", "kg:zookeeper", ha, "66"),
         ("kg:spark", "Spark", "okg:runsOn", "kg:mesos", mm, "35"),
         ("kg:spark", "Spark", "okg:runsOn", "kg:mesos", ad, "54"),
     ]
@@ -510,11 +511,11 @@ MESOS_MARATHON_ONLY = [
     ("kg:mesos-marathon", "kg:zookeeper-leader-election", "Leader election through ZooKeeper", "okg:HighAvailabilityMechanism", "okg:BuiltIn", "kg:zookeeper", "kg:seed-sec-high-availability", "65, 66"),
     ("kg:mesos-marathon", "kg:host-port-mapping", "Host-port mapping", "okg:LoadBalancingMechanism", "okg:BuiltIn", "", "kg:seed-sec-load-balancing", "71, 72"),
     ("kg:mesos-marathon", "kg:host-port-mapping", "Host-port mapping", "okg:LoadBalancingMechanism", "okg:BuiltIn", "", "kg:seed-sec-networking", "108, 112, 113"),
-    ("kg:mesos-marathon", "kg:named-vip", "Named VIP", "okg:LoadBalancingMechanism", "okg:BuiltIn", "kg:vip", "kg:seed-sec-service-discovery", "119, 121"),
+    ("kg:mesos-marathon", "kg:named-vip", "Named VIP load balancing", "okg:LoadBalancingMechanism", "okg:BuiltIn", "kg:vip", "kg:seed-sec-service-discovery", "119, 121"),
     ("kg:mesos-marathon", "kg:bridge-networking", "Bridge mode networking", "okg:NetworkingMode", "okg:BuiltIn", "", "kg:seed-sec-networking", "108, 109, 112, 113"),
     ("kg:mesos-marathon", "kg:host-networking", "Host mode networking", "okg:NetworkingMode", "okg:BuiltIn", "", "kg:seed-sec-networking", "108, 109, 110, 111"),
     ("kg:mesos-marathon", "kg:log-aggregation", "Log aggregation", "okg:ObservabilityOption", "okg:BuiltIn", "", "kg:seed-sec-logging-monitoring", "153, 154"),
-    ("kg:mesos-marathon", "kg:named-vip", "Named VIP", "okg:ServiceDiscoveryMechanism", "okg:BuiltIn", "kg:vip", "kg:seed-sec-service-discovery", "119, 121"),
+    ("kg:mesos-marathon", "kg:named-vip", "Named VIP load balancing", "okg:ServiceDiscoveryMechanism", "okg:BuiltIn", "kg:vip", "kg:seed-sec-service-discovery", "119, 121"),
     ("kg:mesos-marathon", "kg:external-persistent-volume", "External volume", "okg:StorageOption", "okg:Beta", "", "kg:seed-sec-storage", "99, 101, 102"),
     ("kg:mesos-marathon", "kg:external-persistent-volume", "External volume", "okg:StorageOption", "okg:Beta", "", "kg:seed-sec-synopsis", "134, 135"),
     ("kg:mesos-marathon", "kg:local-persistent-volume", "Local persistent volume", "okg:StorageOption", "okg:Beta", "", "kg:seed-sec-storage", "99, 100"),
@@ -595,7 +596,7 @@ OPTIONS = {
         (K8S, "kg:env-var-service-discovery", "Environment-variable service discovery", "okg:BuiltIn", "kubelet", "", "kg:seed-sec-service-discovery", "116, 117"),
         (MM, "kg:dns-service-discovery", "DNS-based service discovery", "okg:BuiltIn", "Mesos-DNS", "", "kg:seed-sec-service-discovery", "119, 120, 121"),
         (MM, "kg:dns-service-discovery", "DNS-based service discovery", "okg:BuiltIn", "Mesos-DNS", "", "kg:seed-sec-drawbacks", "144, 149"),
-        (MM, "kg:named-vip", "Named VIP", "okg:BuiltIn", "Named VIP", "", "kg:seed-sec-service-discovery", "119, 121"),
+        (MM, "kg:named-vip", "Named VIP load balancing", "okg:BuiltIn", "Named VIP", "", "kg:seed-sec-service-discovery", "119, 121"),
     ],
 }  # fmt: skip
 
