@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     """The routes, each module a blueprint (imported here: they import this module)."""
     from orchkg.canned_api import blueprint as canned_api_blueprint  # noqa: PLC0415
     from orchkg.canned_pages import blueprint as canned_pages_blueprint  # noqa: PLC0415
+    from orchkg.diagram_pages import blueprint as diagrams_blueprint  # noqa: PLC0415
     from orchkg.endpoint import blueprint as sparql_blueprint  # noqa: PLC0415
     from orchkg.graph_store import blueprint as graph_store_blueprint  # noqa: PLC0415
     from orchkg.operations import blueprint as operations_blueprint  # noqa: PLC0415
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(graph_store_blueprint)
     app.register_blueprint(operations_blueprint)
+    app.register_blueprint(diagrams_blueprint)
     app.register_blueprint(canned_api_blueprint)
     app.register_blueprint(canned_pages_blueprint)
 

@@ -420,6 +420,62 @@ def reload_content(obj: Context) -> None:
     obj.store.close()
 
 
+@cli.command(name="view")
+@click.argument("name", required=False)
+@click.option("--list", "list_views", is_flag=True, help="List the views and their parameters.")
+@click.option("--param", "-p", "params", multiple=True, help="A view parameter, as key=value.")
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["svg", "png", "graphml", "gexf", "dot", "json", "cyjs", "ttl"]),
+    help="Output format (default: from the file extension, else svg).",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: stdout)."
+)
+@click.pass_obj
+def view_command(
+    obj: Context,
+    name: str | None,
+    list_views: bool,
+    params: tuple[str, ...],
+    lang: str,
+    format_name: str | None,
+    output: str | None,
+) -> None:
+    """Draw or export an architecture view (see --list)."""
+    from orchkg.diagrams import VIEWS, make_request  # noqa: PLC0415 -- heavy, only for view
+    from orchkg.renderer import Renderer  # noqa: PLC0415
+
+    if list_views:
+        for item in VIEWS.values():
+            click.echo(f"{item.name:<15} {item.title_en}")
+            for parameter in item.parameters:
+                click.echo(f"{'':<15}   {parameter.name}={parameter.default}  {parameter.help}")
+        return
+    if name is None:
+        raise ClientError("name a view (orchkg view --list shows them)")
+    given: dict[str, str] = {}
+    for pair in params:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ClientError(f"--param takes key=value, not {pair!r}")
+        given[key.strip()] = value
+    if format_name is None:
+        suffix = Path(output).suffix.lstrip(".") if output else ""
+        format_name = (
+            suffix if suffix in ("png", "graphml", "gexf", "dot", "json", "cyjs", "ttl") else "svg"
+        )
+    request = make_request(name, given, lang, base_iri=obj.settings.base_iri)
+    body = Renderer(obj.store, base_iri=obj.settings.base_iri).render(request, format_name)
+    if output is None:
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
+    else:
+        Path(output).write_bytes(body)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning orchkg errors into one line and exit status 1."""
     try:
