@@ -10,9 +10,10 @@ and the text as glyph outlines of the same font (``TextPath``), so the two agree
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterator, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from orchkg.fonts import LOCK, require_coverage
 from orchkg.layout import (
@@ -25,6 +26,9 @@ from orchkg.layout import (
     Style,
     Text,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.path import Path as MplPath
 
 Command = tuple[Literal["M", "L", "C", "Z"], tuple[float, ...]]
 KAPPA = 0.5522847498
@@ -348,10 +352,8 @@ def render_png(geometry: Geometry, *, scale: float = 2.0) -> bytes:  # noqa: PLR
     require_coverage(geometry.font, "".join(texts))
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 -- heavy
     from matplotlib.figure import Figure  # noqa: PLC0415
-    from matplotlib.font_manager import FontProperties  # noqa: PLC0415
     from matplotlib.patches import PathPatch, Polygon  # noqa: PLC0415
     from matplotlib.path import Path  # noqa: PLC0415
-    from matplotlib.textpath import TextPath  # noqa: PLC0415
     from matplotlib.transforms import Affine2D  # noqa: PLC0415
 
     with LOCK:
@@ -361,7 +363,6 @@ def render_png(geometry: Geometry, *, scale: float = 2.0) -> bytes:  # noqa: PLR
         axes.set_xlim(0, geometry.width)
         axes.set_ylim(geometry.height, 0)
         axes.set_axis_off()
-        prop = FontProperties(fname=geometry.font.path)
         z = [0]
 
         def patch(commands: Sequence[Command], **style: object) -> None:
@@ -369,22 +370,22 @@ def render_png(geometry: Geometry, *, scale: float = 2.0) -> bytes:  # noqa: PLR
                 return
             vertices, codes = zip(*_vertices(commands), strict=True)
             z[0] += 1
-            axes.add_patch(PathPatch(Path(list(vertices), list(codes)), zorder=z[0], **style))
+            axes.add_artist(PathPatch(Path(list(vertices), list(codes)), zorder=z[0], **style))
 
         def text(line: Text, colour: str, halo: str | None = None) -> None:
             if not line.text:
                 return
-            path = TextPath((0, 0), line.text, size=line.size, prop=prop)
+            path = _glyphs(geometry.font.path, line.text, line.size)
             placed = Affine2D().scale(1, -1).translate(line.x, line.baseline).transform_path(path)
             z[0] += 1
             if halo:
-                axes.add_patch(
+                axes.add_artist(
                     PathPatch(
                         placed, facecolor=halo, edgecolor=halo, linewidth=3 / scale * 2, zorder=z[0]
                     )
                 )
                 z[0] += 1
-            axes.add_patch(
+            axes.add_artist(
                 PathPatch(placed, facecolor=colour, edgecolor="none", linewidth=0, zorder=z[0])
             )
 
@@ -411,7 +412,7 @@ def render_png(geometry: Geometry, *, scale: float = 2.0) -> bytes:  # noqa: PLR
             )
             if edge.arrow:
                 z[0] += 1
-                axes.add_patch(
+                axes.add_artist(
                     Polygon(
                         list(edge.arrow),
                         closed=True,
@@ -457,7 +458,7 @@ def render_png(geometry: Geometry, *, scale: float = 2.0) -> bytes:  # noqa: PLR
                 )
                 if entry.kind == "relation":
                     z[0] += 1
-                    axes.add_patch(
+                    axes.add_artist(
                         Polygon(
                             [(s.right, y), (s.right - 8, y - 4), (s.right - 8, y + 4)],
                             closed=True,
@@ -470,3 +471,13 @@ def render_png(geometry: Geometry, *, scale: float = 2.0) -> bytes:  # noqa: PLR
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=72 * scale, metadata={"Software": None})
     return buffer.getvalue()
+
+
+@functools.lru_cache(maxsize=4096)
+def _glyphs(font_path: str, text: str, size: float) -> MplPath:
+    """The outlines of a line of text, from its baseline's left end (y up), kept for reuse."""
+    from matplotlib.font_manager import FontProperties  # noqa: PLC0415 -- heavy
+    from matplotlib.textpath import TextPath  # noqa: PLC0415
+
+    with LOCK:
+        return TextPath((0, 0), text, size=size, prop=FontProperties(fname=font_path))

@@ -89,7 +89,7 @@ class Layer:
 
 
 LAYERS = (
-    Layer(0, "clients", "Clients and tools", "클라이언트와 도구"),
+    Layer(0, "clients", "Platforms, clients and tools", "플랫폼, 클라이언트, 도구"),
     Layer(1, "control", "Control plane", "컨트롤 플레인"),
     Layer(2, "state", "Coordination and state", "코디네이션과 상태"),
     Layer(3, "nodes", "Nodes, agents and executors", "노드, 에이전트, 실행기"),
@@ -1006,7 +1006,8 @@ def layout(  # noqa: PLR0915 -- the layout, step by step
     else:
         rows, plans = _layered_plan(digraph, nodes, edges, lang, font)
     drawn = [e for e in edges if e.source != e.target and not (mode == "compare" and e.membership)]
-    routes = _route(rows, nodes, drawn, plans)
+    # a compare column's boxes span the whole column: its edges may pass inside them
+    routes = _route(rows, nodes, drawn, plans if mode != "compare" else ())
     tracks = _allocate_tracks(routes)
     # vertical placement: rows and the channels between them
     label_h = line_height(EDGE_FONT) + 2 * LABEL_PAD_Y
