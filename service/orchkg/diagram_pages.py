@@ -21,7 +21,15 @@ from flask import Blueprint, Flask, Response, render_template, request
 from markupsafe import Markup
 
 from orchkg.app import services
-from orchkg.diagrams import LANGUAGES, VIEWS, Lang, Request, make_request, resolve_resource
+from orchkg.diagrams import (
+    LANGUAGES,
+    VIEWS,
+    Lang,
+    Request,
+    local_name,
+    make_request,
+    resolve_resource,
+)
 from orchkg.errors import ClientError
 from orchkg.exports import EXPORT_FORMATS, export_format
 from orchkg.headers import content_type, etag
@@ -123,10 +131,15 @@ def _request(name: str) -> tuple[Request, str | None, str | None]:
     return view_request, path_from, path_to
 
 
+def _short(value: str) -> str:
+    """A resource IRI as its bare name (what the parameters accept), other values as they are."""
+    return local_name(value, services().settings.base_iri) or value
+
+
 def _query_string(view_request: Request, **extra: str) -> str:
-    pairs = [(k, v) for k, v in view_request.parameters]
+    pairs = [(k, _short(v)) for k, v in view_request.parameters]
     pairs.append(("lang", view_request.lang))
-    pairs.extend((k, v) for k, v in extra.items() if v)
+    pairs.extend((k, _short(v)) for k, v in extra.items() if v)
     return urlencode(pairs)
 
 
@@ -231,7 +244,7 @@ def page(name: str) -> Response:
             nodes=nodes,
             path_from=path_from,
             path_to=path_to,
-            values=dict(view_request.parameters),
+            values={k: _short(v) for k, v in view_request.parameters},
         )
 
     key = ("page", view_request, path_from, path_to, request.script_root, shared.store.version)
