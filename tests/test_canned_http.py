@@ -350,7 +350,7 @@ def test_a_query_page_has_a_form_results_and_its_twin(server: LiveServer) -> Non
     assert page.find("a", href="/resource/etcd")
     assert "<pre><code>SELECT ?component ?label WHERE {" in text
     editor = page.find(
-        "a", href=next(a["href"] for a in page.find("a") if "sparql-editor" in a["href"])
+        "a", href=next(a["href"] for a in page.find("a") if "sparql-editor?query=" in a["href"])
     )
     query = parse_qs(urlsplit(editor[0]["href"]).query)["query"][0]
     assert query.startswith("SELECT ?component ?label WHERE {")

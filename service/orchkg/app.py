@@ -104,7 +104,9 @@ def _register_blueprints(app: Flask) -> None:
     from orchkg.diagram_pages import blueprint as diagrams_blueprint  # noqa: PLC0415
     from orchkg.endpoint import blueprint as sparql_blueprint  # noqa: PLC0415
     from orchkg.graph_store import blueprint as graph_store_blueprint  # noqa: PLC0415
+    from orchkg.linked_data import blueprint as linked_data_blueprint  # noqa: PLC0415
     from orchkg.operations import blueprint as operations_blueprint  # noqa: PLC0415
+    from orchkg.site_pages import blueprint as site_pages_blueprint  # noqa: PLC0415
 
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(graph_store_blueprint)
@@ -112,6 +114,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(diagrams_blueprint)
     app.register_blueprint(canned_api_blueprint)
     app.register_blueprint(canned_pages_blueprint)
+    app.register_blueprint(linked_data_blueprint)
+    app.register_blueprint(site_pages_blueprint)
 
 
 def create_app(
