@@ -706,13 +706,17 @@ def run_wrk(url: str, threads: int, connections: int, duration: float) -> WrkRun
         f"Accept: {ACCEPT}",
         url,
     ]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    output = done.stdout
+    if done.returncode != 0:
+        message = (done.stderr or done.stdout).strip().splitlines()
+        return WrkRun(0.0, 0, 0, f"wrk failed: {message[-1] if message else done.returncode}")
     rate = re.search(r"Requests/sec:\s*([\d.]+)", output)
     total = re.search(r"(\d+) requests in", output)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", output)
     socket_errors = re.search(r"Socket errors:\s*(.+)", output)
     if rate is None or total is None:
-        raise RuntimeError(f"cannot read wrk's output:\n{output}")
+        return WrkRun(0.0, 0, 0, f"wrk's output unreadable: {output[-200:]!r}")
     return WrkRun(
         float(rate.group(1)),
         int(total.group(1)),
@@ -731,7 +735,7 @@ class QueryFigures:
     wrk: dict[tuple[str, int], list[WrkRun]] = dataclasses.field(default_factory=dict)
 
     def rate(self, server: str, connections: int) -> float | None:
-        runs = self.wrk.get((server, connections))
+        runs = [run for run in self.wrk.get((server, connections), []) if run.requests]
         return statistics.median(run.requests_per_second for run in runs) if runs else None
 
 
@@ -802,9 +806,16 @@ def measure(
                         f"wrk {done}/{total}: {figures.query.name} {server.key} "
                         f"-t{threads} -c{connections} run {run + 1}"
                     )
-                    figures.wrk.setdefault((server.key, connections), []).append(
-                        run_wrk(server.url(figures.query.text), threads, connections, args.duration)
+                    run_ = run_wrk(
+                        server.url(figures.query.text), threads, connections, args.duration
                     )
+                    if not run_.requests:
+                        alive = server.process.poll() is None
+                        state = "still runs" if alive else "has stopped"
+                        log(f"  {run_.socket_errors}; {server.key} {state}")
+                        if not alive:
+                            log(server.log_tail())
+                    figures.wrk.setdefault((server.key, connections), []).append(run_)
     return results
 
 
