@@ -5,6 +5,7 @@ resource index, the editor page, and escaping of whatever the graph holds."""
 from __future__ import annotations
 
 import dataclasses
+import doctest
 import json
 import re
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import rdflib
 from flask import Flask
 from flask.testing import FlaskClient
 
+from orchkg import linked_data, site_pages
 from orchkg.app import create_app, services
 from orchkg.settings import Settings, load_settings
 from orchkg.store import OxigraphStore
@@ -82,6 +84,13 @@ def page(client: FlaskClient, path: str, **headers: str) -> Page:
 # -- linked data ------------------------------------------------------------------------------
 
 
+def test_doctests_of_the_helpers() -> None:
+    """IRI to link, negotiation, extensions, prefixes for the editor."""
+    for module in (linked_data, site_pages):
+        failed, attempted = doctest.testmod(module)
+        assert (failed, attempted > 0) == (0, True), module.__name__
+
+
 @pytest.mark.parametrize(
     ("accept", "location"),
     [
@@ -139,6 +148,10 @@ def test_unknown_resources_are_404_pages(client: FlaskClient) -> None:
         assert response.status_code == 404
         assert response.mimetype == "text/html"
         assert "no-such" in response.get_data(as_text=True)
+    korean = Page(client.get("/page/no-such?lang=ko", headers=HTML).get_data(as_text=True))
+    assert korean.find("html", lang="ko")
+    switch = {a["hreflang"]: a["href"] for a in korean.find("a") if "hreflang" in a}
+    assert switch == {"en": "/page/no-such?lang=en", "ko": "/page/no-such?lang=ko"}
 
 
 def test_nothing_acceptable_is_406(client: FlaskClient) -> None:
