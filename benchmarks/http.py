@@ -64,7 +64,7 @@ import subprocess
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from importlib import metadata
 from typing import Any, Literal
@@ -768,9 +768,14 @@ def check_rows(figures: QueryFigures, servers: Sequence[Server], engine: ox.Stor
 
 
 def measure(
-    queries: Sequence[Query], servers: Sequence[Server], engine: ox.Store, args: argparse.Namespace
+    queries: Sequence[Query],
+    servers: Sequence[Server],
+    engine: ox.Store,
+    args: argparse.Namespace,
+    checkpoint: Callable[[list[QueryFigures]], None],
 ) -> list[QueryFigures]:
-    results = []
+    """Every figure; ``checkpoint`` gets the figures so far after each step (a partial report)."""
+    results: list[QueryFigures] = []
     for query in queries:
         probe = engine.query(query.text, use_default_graph_as_union=True)
         kind: Literal["solutions", "boolean", "graph"] = (
@@ -791,11 +796,13 @@ def measure(
                     figures.latency[server.key] = time_http(
                         session, server.url(query.text), args.requests, args.warmup, args.budget
                     )
+    checkpoint(results)
     if args.skip_throughput:
         return results
-    total = len(queries) * len(CONNECTIONS) * args.runs * len(servers)
+    timed = [f for f in results if args.wrk_canned or not f.query.note]
+    total = len(timed) * len(CONNECTIONS) * args.runs * len(servers)
     done = 0
-    for figures in results:
+    for figures in timed:
         for threads, connections in CONNECTIONS:
             for run in range(args.runs):
                 for server in servers:  # interleaved, so drift in the machine's load is shared
@@ -816,6 +823,7 @@ def measure(
                         if not alive:
                             log(server.log_tail())
                     figures.wrk.setdefault((server.key, connections), []).append(run_)
+        checkpoint(results)
     return results
 
 
@@ -971,6 +979,7 @@ def latency_table(results: Sequence[QueryFigures], requests_: int) -> list[str]:
 
 
 def throughput_tables(results: Sequence[QueryFigures]) -> list[str]:
+    results = [figures for figures in results if figures.wrk]
     lines = [
         "Requests per second, median of the runs:",
         "",
@@ -1125,7 +1134,8 @@ def render(
     if not args.skip_throughput:
         out.append(
             f"Throughput: `wrk -t1 -c1` and `wrk -t2 -c8`, {args.duration:g} s each, "
-            f"{args.runs} runs per figure, the three servers' runs interleaved; medians."
+            f"{args.runs} runs per figure, the three servers' runs interleaved; medians"
+            + ("." if args.wrk_canned else ", for the point lookup and the questions only.")
         )
     out += ["", "## Same rows", ""]
     lines, notes = agreement_table(results)
@@ -1233,6 +1243,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="Virtualenv with rdflib-endpoint[web]; created (from PyPI) if it lacks it.",
     )
     parser.add_argument("--json", type=Path, help="Also write every figure and sample here.")
+    parser.add_argument(
+        "--partial",
+        type=Path,
+        help="Rewrite the report so far to this file after each step (a long run may be cut).",
+    )
+    parser.add_argument(
+        "--no-wrk-canned",
+        dest="wrk_canned",
+        action="store_false",
+        help="Measure throughput for the point lookup and the questions only, not queries/*.rq.",
+    )
     args = parser.parse_args(argv)
     if args.requests < 2 or args.runs < 1 or args.warmup < 0 or args.duration <= 0:
         parser.error("--requests must be at least 2, --runs at least 1, --duration positive")
@@ -1257,17 +1278,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         running(servers),
     ):
         start_servers(args, Path(scratch_name), venv_python, servers)
-        results = measure(queries, servers, engine, args)
-    context = {
-        "started": started.strftime("%Y-%m-%d %H:%M"),
-        "elapsed": time.monotonic() - clock,
-        "load_before": load_before,
-        "load_after": load_average(),
-        "environment": environment(venv_python),
-    }
-    print(render(results, args, context))
-    if args.json is not None:
-        args.json.write_text(json.dumps(to_json(results), ensure_ascii=False), encoding="utf-8")
+        setting = environment(venv_python)
+
+        def report(results: list[QueryFigures]) -> str:
+            context = {
+                "started": started.strftime("%Y-%m-%d %H:%M"),
+                "elapsed": time.monotonic() - clock,
+                "load_before": load_before,
+                "load_after": load_average(),
+                "environment": setting,
+            }
+            return render(results, args, context)
+
+        def checkpoint(results: list[QueryFigures]) -> None:
+            if args.partial is not None:
+                args.partial.write_text(report(results), encoding="utf-8")
+            if args.json is not None:
+                args.json.write_text(json.dumps(to_json(results), ensure_ascii=False), "utf-8")
+
+        results = measure(queries, servers, engine, args, checkpoint)
+        checkpoint(results)
+    print(report(results))
 
 
 if __name__ == "__main__":
