@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from orchkg.content import load_content, open_store
 from orchkg.settings import Settings, load_settings
 from orchkg.store import OxigraphStore
-from support import CliRunner
+from support import CliRunner, Listener
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = "https://w3id.org/orchkg/"
@@ -95,3 +96,11 @@ def run_cli(tmp_path: Path) -> CliRunner:
         return completed
 
     return run
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    """A local socket that records connections: proof that the server reached out."""
+    running = Listener()
+    yield running
+    running.close()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import requests
@@ -97,3 +99,50 @@ def live_server(*args: str, env: dict[str, str] | None = None, cwd: Path) -> Ite
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+class Listener:
+    """A TCP socket on the loopback interface that records every connection made to it:
+    proof that a request made the server reach out (``connections`` holds what each sent).
+
+    ``touched()`` looks without waiting: a connection the server made before it answered
+    is already accepted here or waiting in the socket's backlog.
+    """
+
+    def __init__(self, family: socket.AddressFamily = socket.AF_INET) -> None:
+        self.socket = socket.socket(family)
+        self.socket.bind(("::1" if family == socket.AF_INET6 else "127.0.0.1", 0))
+        self.socket.listen(64)
+        self.socket.settimeout(0.2)
+        self.port: int = self.socket.getsockname()[1]
+        host = "[::1]" if family == socket.AF_INET6 else "127.0.0.1"
+        self.url = f"http://{host}:{self.port}"
+        self.connections: list[bytes] = []
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                connection, _ = self.socket.accept()
+            except (TimeoutError, OSError):
+                continue
+            index = len(self.connections)
+            self.connections.append(b"(connected)")
+            with connection:
+                connection.settimeout(1)
+                with suppress(OSError):
+                    self.connections[index] = connection.recv(4096) or b"(connected)"
+
+    def touched(self) -> bool:
+        """Whether anything connected, or is waiting to be accepted, now."""
+        if self.connections:
+            return True
+        waiting, _, _ = select.select([self.socket], [], [], 0)
+        return bool(waiting) or bool(self.connections)
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.thread.join()
+        self.socket.close()

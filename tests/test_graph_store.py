@@ -7,9 +7,6 @@ still do not depend on their order.
 from __future__ import annotations
 
 import doctest
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -533,100 +530,5 @@ def test_direct_identification_refuses_dot_segments(server: LiveServer, path: st
     assert session.send(prepared, timeout=30).status_code == 400
 
 
-# -- nothing is fetched ----------------------------------------------------------------
-
-
-class Listener:
-    """A local TCP socket that records every connection made to it."""
-
-    def __init__(self) -> None:
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        self.socket.listen(8)
-        self.socket.settimeout(0.2)
-        self.port: int = self.socket.getsockname()[1]
-        self.connections: list[bytes] = []
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                connection, _ = self.socket.accept()
-            except TimeoutError:
-                continue
-            with connection:
-                connection.settimeout(1)
-                try:
-                    self.connections.append(connection.recv(4096) or b"(connected)")
-                except OSError:
-                    self.connections.append(b"(connected)")
-
-    def close(self) -> None:
-        self.stopping.set()
-        self.thread.join()
-        self.socket.close()
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    running = Listener()
-    yield running
-    running.close()
-
-
-def test_the_listener_would_see_a_fetch(listener: Listener) -> None:
-    """The control: a real fetch to the listener is recorded."""
-    with pytest.raises(requests.RequestException):
-        requests.get(f"http://127.0.0.1:{listener.port}/probe", timeout=1)
-    time.sleep(0.3)
-    assert listener.connections
-
-
-def test_bodies_never_fetch_remote_contexts_or_entities(
-    server: LiveServer, listener: Listener
-) -> None:
-    remote = f"http://127.0.0.1:{listener.port}"
-    jsonld = (
-        f'{{"@context": "{remote}/context.jsonld", "@id": "http://example.org/s", "name": "x"}}'
-    )
-    rdfxml_entities = f"""<?xml version="1.0"?>
-<!DOCTYPE rdf:RDF [
-  <!ENTITY remote SYSTEM "{remote}/entity">
-  <!ENTITY secret SYSTEM "file:///etc/passwd">
-]>
-<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://example.org/">
-  <rdf:Description rdf:about="http://example.org/s"><ex:p>&remote;</ex:p><ex:q>&secret;</ex:q>
-  </rdf:Description>
-</rdf:RDF>
-"""
-    rdfxml_dtd = f"""<?xml version="1.0"?>
-<!DOCTYPE rdf:RDF SYSTEM "{remote}/schema.dtd">
-<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://example.org/">
-  <rdf:Description rdf:about="http://example.org/s"><ex:p>plain</ex:p></rdf:Description>
-</rdf:RDF>
-"""
-    cases = [
-        ("application/ld+json", jsonld, 400),
-        ("application/rdf+xml", rdfxml_entities, 400),
-        ("application/rdf+xml", rdfxml_dtd, 201),
-    ]
-    for index, (media_type, body, status) in enumerate(cases):
-        iri = f"http://example.org/fetch-{index}"
-        response = data(
-            server,
-            "PUT",
-            params={"graph": iri},
-            data=body.encode(),
-            headers={**AUTH, "Content-Type": media_type},
-        )
-        assert response.status_code == status, response.text
-        if status == 201:
-            stored = data(
-                server, "GET", params={"graph": iri}, headers={"Accept": "application/n-triples"}
-            )
-            assert "root:" not in stored.text
-            assert '"plain"' in stored.text
-    time.sleep(0.5)
-    assert listener.connections == []
+# Nothing is fetched because of a body (remote JSON-LD contexts, XML entities, DTDs):
+# tests/adversarial/test_no_outbound.py proves it against a local listener.

@@ -17,6 +17,7 @@ from orchkg.canned import LANGUAGES, Catalogue, load_catalogue
 from orchkg.content import open_store
 from orchkg.errors import MethodNotAllowedError, OrchkgError, UnauthorisedError
 from orchkg.evaluation import EvaluatorPool
+from orchkg.guard import Policy
 from orchkg.metrics import Metrics
 from orchkg.negotiation import choose, choose_language
 from orchkg.settings import Settings, load_settings
@@ -47,6 +48,8 @@ class Services:
     pool: EvaluatorPool
     metrics: Metrics
     catalogue: Catalogue
+    policy: Policy = dataclasses.field(default_factory=Policy)
+    """The checks every query and update from a request must pass (``orchkg.guard``)."""
 
     def close(self) -> None:
         self.pool.close()
@@ -93,6 +96,7 @@ _STATUS_TITLES = {
     415: "Unsupported Media Type",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    502: "Bad Gateway",
     503: "Service Unavailable",
 }
 
@@ -137,8 +141,15 @@ def create_app(
         queue_wait=settings.queue_wait,
         max_result_bytes=settings.max_result_bytes,
         max_waiting=settings.max_queued,
+        memory_limit=settings.max_worker_memory * 2**20,
     )
-    app.extensions["orchkg"] = Services(settings, opened, pool, Metrics(), catalogue)
+    policy = Policy(
+        allowlist=settings.federation_allowlist,
+        max_depth=settings.max_query_depth,
+        max_operators=settings.max_query_operators,
+        predeclared=tuple(opened.prefixes),
+    )
+    app.extensions["orchkg"] = Services(settings, opened, pool, Metrics(), catalogue, policy)
 
     _register_blueprints(app)
 

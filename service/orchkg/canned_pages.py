@@ -31,7 +31,7 @@ from orchkg.canned_api import (
     query_string,
     request_language,
 )
-from orchkg.namespaces import compact
+from orchkg.namespaces import compact, is_web_iri
 
 blueprint = Blueprint("canned_pages", __name__)
 
@@ -142,8 +142,12 @@ def cell(term: ShownTerm, base: str, known: Mapping[str, str]) -> dict[str, Any]
         kind, value, language = term["type"], term["value"], term.get("xml:lang")
     if kind == "uri":
         short = compact(value, dict(known))
-        href = "/" + value[len(base) :] if value.startswith(base) else value
-        return {"text": value if short.startswith("<") else short, "href": href, "title": value}
+        text = value if short.startswith("<") else short
+        if value.startswith(base):
+            return {"text": text, "href": "/" + value[len(base) :], "title": value}
+        if is_web_iri(value):
+            return {"text": text, "href": value, "title": value}
+        return {"text": text, "title": value}  # javascript:, data:, urn: ... are no links
     if kind == "bnode":
         return {"text": f"_:{value}"}
     return {"text": value, "lang": language}

@@ -9,6 +9,7 @@ from orchkg.app import services
 from orchkg.errors import NotAcceptableError
 from orchkg.formats import rdf_format
 from orchkg.namespaces import prefixes, vocabulary_iri
+from orchkg.settings import SETTINGS, Settings
 
 FORMATS = "http://www.w3.org/ns/formats/"
 RESULT_FORMAT_IRIS = (
@@ -35,6 +36,20 @@ def _literal(value: object) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def limits(settings: Settings) -> list[tuple[str, str]]:
+    """(vocabulary term, Turtle literal) for every setting that limits clients, as declared
+    in ``orchkg.settings.SETTINGS``.
+
+    >>> dict(limits(Settings()))["maxQueryOperators"]
+    '1000'
+    """
+    return [
+        (setting.limit, _literal(getattr(settings, setting.name)))
+        for setting in SETTINGS
+        if setting.limit is not None
+    ]
+
+
 def description_turtle(request: Request) -> str:
     """The service description as Turtle, for this server as the request reached it."""
     shared = services()
@@ -56,16 +71,7 @@ def description_turtle(request: Request) -> str:
 """
         for iri in graphs
     )
-    limits = {
-        "queryTimeoutSeconds": settings.query_timeout,
-        "maxResultBytes": settings.max_result_bytes,
-        "maxRequestBodyBytes": settings.max_body_bytes,
-        "maxRequestUriLength": settings.max_uri_length,
-        "maxQueryNesting": settings.max_query_depth,
-        "concurrentEvaluations": settings.query_workers,
-        "maxQueuedRequests": settings.max_queued,
-    }
-    limit_lines = "".join(f"    okg:{name} {_literal(value)} ;\n" for name, value in limits.items())
+    limit_lines = "".join(f"    okg:{name} {value} ;\n" for name, value in limits(settings))
     allow = "".join(
         f"    okg:federationAllowed <{iri}> ;\n" for iri in settings.federation_allowlist
     )
@@ -156,6 +162,7 @@ def void_turtle(request: Request) -> str:
     )
     okg = vocabulary_iri(base)
     vocabularies = ", ".join(f"<{iri}>" for iri in VOCABULARIES)
+    limit_lines = "".join(f"    okg:{name} {value} ;\n" for name, value in limits(settings))
     return f"""@prefix void: <http://rdfs.org/ns/void#> .
 @prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
@@ -175,9 +182,7 @@ def void_turtle(request: Request) -> str:
     void:properties {properties} ;
     void:distinctSubjects {subjects} ;
     void:exampleResource {", ".join(f"<{iri}>" for iri in examples)} ;
-    okg:queryTimeoutSeconds {_literal(settings.query_timeout)} ;
-    okg:maxResultBytes {settings.max_result_bytes} ;
-    {"void:subset " + subset_refs + " ;" if graphs else ""}
+{limit_lines}    {"void:subset " + subset_refs + " ;" if graphs else ""}
     void:subset <{root}.well-known/void#wikidata-links> .
 
 <{root}.well-known/void#wikidata-links> a void:Linkset ;

@@ -93,12 +93,7 @@ def _setup(state: Any) -> None:
     app.extensions["orchkg.diagrams"] = Renderer(
         shared.store,
         base_iri=settings.base_iri,
-        run_construct=pool_runner(
-            shared.pool.evaluate,
-            allowlist=settings.federation_allowlist,
-            max_depth=settings.max_query_depth,
-            prefixes=shared.store.prefixes,
-        ),
+        run_construct=pool_runner(shared.pool.evaluate, policy=shared.policy),
     )
 
 

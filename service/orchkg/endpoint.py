@@ -1,7 +1,8 @@
 """The SPARQL 1.1 endpoint: the query operation at /sparql, the update operation at /update.
 
-Handlers stay thin: read the operation (``protocol``), check it (``guard``), run it
-(``evaluation`` for queries, the store for updates), send the bytes.
+Handlers stay thin: read the operation (``protocol``), check it (``guard``: a query's
+checks run in the worker that evaluates it, under its deadline), run it (``evaluation``
+for queries, the store for updates), send the bytes.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from flask import Blueprint, Response, request
 from orchkg.app import services
 from orchkg.auth import authorise_write
 from orchkg.description import rdf_response, service_description, void_turtle
-from orchkg.errors import ClientError, NotAcceptableError
-from orchkg.guard import check_query, check_update, looks_like_update, with_using
+from orchkg.errors import NotAcceptableError
+from orchkg.guard import with_using
 from orchkg.headers import content_type, empty, etag
 from orchkg.protocol import negotiate_formats, query_operation, update_operation
 
@@ -33,17 +34,9 @@ def sparql() -> Response:
             "CONSTRUCT and DESCRIBE give text/turtle, application/n-triples, application/ld+json, "
             "application/rdf+xml, application/trig or application/n-quads"
         )
-    if looks_like_update(operation.text):
-        raise ClientError("an update was sent to the query operation; POST it to /update")
-    checked = check_query(
-        operation.text,
-        allowlist=shared.settings.federation_allowlist,
-        max_depth=shared.settings.max_query_depth,
-        predeclared=shared.store.prefixes,
-    )
     tag = etag(
         shared.store.version,
-        checked.text,
+        operation.text,
         operation.default_graphs,
         operation.named_graphs,
         results_name,
@@ -53,8 +46,8 @@ def sparql() -> Response:
         response = Response(status=304)
     else:
         answer = shared.pool.evaluate(
-            checked.text,
-            declares_dataset=checked.declares_dataset,
+            operation.text,
+            policy=shared.policy,
             default_graphs=operation.default_graphs,
             named_graphs=operation.named_graphs,
             results_format=results_name,
@@ -81,12 +74,7 @@ def update() -> Response:
     shared = services()
     operation = update_operation(request)
     authorise_write()
-    text = check_update(
-        operation.text,
-        allowlist=shared.settings.federation_allowlist,
-        max_depth=shared.settings.max_query_depth,
-        predeclared=shared.store.prefixes,
-    )
+    text = shared.policy.update(operation.text)
     if operation.default_graphs is not None or operation.named_graphs is not None:
         text = with_using(text, operation.default_graphs, operation.named_graphs)
     shared.store.update(text)

@@ -18,8 +18,10 @@ body in one place, and the CLI into a one-line message and a nonzero exit.
     │   ├── PayloadTooLargeError (413)     a body over the limit
     │   ├── ResultTooLargeError (413)      a result over the limit (never cut short silently)
     │   └── UnsupportedMediaTypeError (415)
+    ├── UpstreamError (502)                a federated endpoint or LOAD source failed
     ├── OverloadedError (503)              too many evaluations at once; retry later
     ├── QueryTimeoutError (503)            the query ran past its deadline and was stopped
+    ├── QueryMemoryError (503)             the query needed more memory than a worker may hold
     └── StoreError (500)              the store could not do what was asked
 """
 
@@ -117,6 +119,12 @@ class UnsupportedMediaTypeError(ClientError):
     status = 415
 
 
+class UpstreamError(OrchkgError):
+    """An allowlisted remote endpoint (SERVICE) or source (LOAD) failed or answered badly."""
+
+    status = 502
+
+
 class OverloadedError(OrchkgError):
     """Every evaluation slot is busy."""
 
@@ -125,6 +133,12 @@ class OverloadedError(OrchkgError):
 
 class QueryTimeoutError(OrchkgError):
     """The evaluation ran past the deadline and was stopped."""
+
+    status = 503
+
+
+class QueryMemoryError(OrchkgError):
+    """The evaluation needed more memory than a worker may hold, and was stopped."""
 
     status = 503
 

@@ -9,9 +9,17 @@ worker that crashes takes only itself down.
     handler ──Job──▶ idle worker ──Answer──▶ handler
                      (killed at the deadline; replaced in the background)
 
+Each worker's memory is capped (``RLIMIT_DATA``: its heap and private mappings): a
+query that needs more makes an allocation fail, the engine aborts the process, and
+the request is answered 503 like a query past its deadline.
+
 The copy a worker loads is a *snapshot*: an N-Quads dump for an in-memory store,
 a RocksDB checkpoint (opened read-only) for an on-disk store. A new snapshot is
 made the first time a worker needs a version it does not have.
+
+A request's own text comes with the ``Policy`` it must pass (``orchkg.guard``): the
+worker runs those checks before the engine sees the text, so checking a huge query
+costs a worker under the deadline, never the server's own process.
 """
 
 from __future__ import annotations
@@ -21,7 +29,9 @@ import dataclasses
 import io
 import multiprocessing
 import queue
+import resource
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -35,15 +45,19 @@ import pyoxigraph as ox
 
 from orchkg.canned import Term, finish_result
 from orchkg.errors import (
+    ClientError,
+    ForbiddenError,
     NotAcceptableError,
     OverloadedError,
+    QueryMemoryError,
     QuerySyntaxError,
     QueryTimeoutError,
     ResultTooLargeError,
     StoreError,
+    UpstreamError,
 )
 from orchkg.formats import rdf_format, results_format
-from orchkg.guard import syntax_message
+from orchkg.guard import Policy, syntax_message
 from orchkg.store import OxigraphStore
 
 SnapshotKind = Literal["nquads", "checkpoint"]
@@ -71,6 +85,7 @@ class Job:
     substitutions: tuple[tuple[str, Term], ...] = ()
     hidden: tuple[str, ...] = ()
     as_boolean: bool = False
+    policy: Policy | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,6 +95,7 @@ class Answer:
     media_type: str = ""
     error: str = ""
     message: str = ""
+    status: int = 0
 
 
 class _Limited(io.RawIOBase):
@@ -110,11 +126,26 @@ def _open(snapshot: Snapshot) -> ox.Store:
 
 
 def _evaluate(store: ox.Store, job: Job) -> Answer:
+    query, union, federated = job.query, job.union_default_graph, False
+    if job.policy is not None:
+        try:
+            checked = job.policy.query(job.query)
+        except ClientError as error:
+            return Answer("error", error="refused", message=error.message, status=error.status)
+        query, federated = checked.text, bool(checked.services)
+        union = union and not checked.declares_dataset
+    try:
+        return _run(store, job, query, union)
+    except OSError as error:  # the engine's word for a failed fetch, or a failed disk
+        return Answer("error", error="upstream" if federated else "evaluation", message=str(error))
+
+
+def _run(store: ox.Store, job: Job, query: str, union: bool) -> Answer:
     kwargs: dict[str, object] = {"base_iri": job.base_iri, "prefixes": job.prefixes}
     if job.default_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
     else:
-        kwargs["use_default_graph_as_union"] = job.union_default_graph
+        kwargs["use_default_graph_as_union"] = union
     if job.named_graphs is not None:
         kwargs["named_graphs"] = [ox.NamedNode(iri) for iri in job.named_graphs]
     if job.substitutions:
@@ -123,9 +154,9 @@ def _evaluate(store: ox.Store, job: Job) -> Answer:
             ox.Variable(name): term.to_oxigraph() for name, term in job.substitutions
         }
     try:
-        result = store.query(job.query, **kwargs)  # type: ignore[arg-type]
+        result = store.query(query, **kwargs)  # type: ignore[arg-type]
     except SyntaxError as error:
-        message = syntax_message(job.query, str(error), job.prefixes or {})
+        message = syntax_message(query, str(error), job.prefixes or {})
         return Answer("error", error="syntax", message=message)
     sink = _Limited(job.max_bytes)
     try:
@@ -150,11 +181,17 @@ def _evaluate(store: ox.Store, job: Job) -> Answer:
     except OSError as error:
         if isinstance(error.__context__, OverflowError) or "Overflow" in str(error):
             return Answer("error", error="too_large", message=str(job.max_bytes))
-        return Answer("error", error="evaluation", message=str(error))
+        raise
 
 
-def _worker_main(connection: Connection) -> None:
-    """The loop of one worker process: one job in, one answer out."""
+def _worker_main(connection: Connection, memory_limit: int = 0) -> None:
+    """The loop of one worker process: one job in, one answer out.
+
+    ``memory_limit`` (bytes, 0 for none) caps the process's data: past it the engine
+    aborts the process, or Python raises MemoryError, answered here before the worker ends.
+    """
+    if memory_limit:
+        resource.setrlimit(resource.RLIMIT_DATA, (memory_limit, memory_limit))
     store: ox.Store | None = None
     version = None
     while True:
@@ -162,12 +199,18 @@ def _worker_main(connection: Connection) -> None:
             job: Job = connection.recv()
         except EOFError:
             return
-        if job.snapshot.version != version:
+        try:
+            if job.snapshot.version != version:
+                store = None
+                store = _open(job.snapshot)
+                version = job.snapshot.version
+            assert store is not None
+            answer = _evaluate(store, job)
+        except MemoryError:
             store = None
-            store = _open(job.snapshot)
-            version = job.snapshot.version
-        assert store is not None
-        connection.send(_evaluate(store, job))
+            connection.send(Answer("error", error="memory"))
+            return
+        connection.send(answer)
 
 
 @dataclasses.dataclass
@@ -188,12 +231,15 @@ class EvaluatorPool:
         queue_wait: float,
         max_result_bytes: int,
         max_waiting: int = 16,
+        memory_limit: int = 0,
     ) -> None:
         """Queries get the store's base IRI (the service-defined BASE) and prefixes.
 
         At most ``max_waiting`` requests wait for a worker; more are refused at once.
+        Each worker may hold ``memory_limit`` bytes (0: no limit).
         """
         self.store = store
+        self.memory_limit = memory_limit
         self.max_waiting = max_waiting
         self.waiting = 0
         self.timeout = timeout
@@ -204,6 +250,8 @@ class EvaluatorPool:
         self._directory = Path(tempfile.mkdtemp(prefix="orchkg-snapshots-"))
         self._snapshot: Snapshot | None = None
         self._snapshot_lock = threading.Lock()
+        self._users: dict[str, int] = {}  # snapshot location -> jobs in flight that use it
+        self._retired: set[str] = set()  # old snapshots, deleted once no job uses them
         self._closed = False
         self.in_flight = 0
         self.timeouts = 0
@@ -213,7 +261,9 @@ class EvaluatorPool:
 
     def _spawn(self) -> _Worker:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_worker_main, args=(child,), daemon=True)
+        process = self._context.Process(
+            target=_worker_main, args=(child, self.memory_limit), daemon=True
+        )
         process.start()
         child.close()
         return _Worker(process, parent)
@@ -225,30 +275,52 @@ class EvaluatorPool:
 
         threading.Thread(target=replace, daemon=True).start()
 
-    def snapshot(self) -> Snapshot:
-        """The snapshot of the store's current version, made if it does not exist yet."""
+    def snapshot(self, *, use: bool = False) -> Snapshot:
+        """The snapshot of the store's current version, made if it does not exist yet.
+
+        With ``use``, the caller is about to hand it to a worker and must ``release`` it
+        afterwards: a snapshot's files are deleted once a newer one exists and no job
+        still needs them (a worker opens them only when its job arrives).
+        """
         with self._snapshot_lock:
             version = self.store.version
-            if self._snapshot is not None and self._snapshot.version == version:
-                return self._snapshot
-            location = self._directory / f"snapshot-{version}"
-            if self.store.path is not None:
-                self.store.backup(location)
-                snapshot = Snapshot(version, "checkpoint", str(location))
-            else:
-                location = location.with_suffix(".nq")
-                with location.open("wb") as handle:
-                    self.store.export(handle, rdf_format("nquads"))
-                snapshot = Snapshot(version, "nquads", str(location))
-            old, self._snapshot = self._snapshot, snapshot
-        if old is not None:
-            # Workers still reading the old snapshot keep their open copy; files can go.
-            with contextlib.suppress(OSError):
-                if Path(old.location).is_dir():
-                    shutil.rmtree(old.location)
+            if self._snapshot is None or self._snapshot.version != version:
+                location = self._directory / f"snapshot-{version}"
+                if self.store.path is not None:
+                    self.store.backup(location)
+                    made = Snapshot(version, "checkpoint", str(location))
                 else:
-                    Path(old.location).unlink()
-        return snapshot
+                    location = location.with_suffix(".nq")
+                    with location.open("wb") as handle:
+                        self.store.export(handle, rdf_format("nquads"))
+                    made = Snapshot(version, "nquads", str(location))
+                old, self._snapshot = self._snapshot, made
+                if old is not None:
+                    self._retired.add(old.location)
+                    self._delete_unused(old.location)
+            snapshot = self._snapshot
+            if use:
+                self._users[snapshot.location] = self._users.get(snapshot.location, 0) + 1
+            return snapshot
+
+    def release(self, snapshot: Snapshot) -> None:
+        """A job is done with ``snapshot``: its files go if it is old and nobody needs it."""
+        with self._snapshot_lock:
+            self._users[snapshot.location] -= 1
+            self._delete_unused(snapshot.location)
+
+    def _delete_unused(self, location: str) -> None:
+        """Delete a retired snapshot's files once no job uses them (lock held)."""
+        if location not in self._retired or self._users.get(location, 0) > 0:
+            return
+        self._retired.discard(location)
+        self._users.pop(location, None)
+        # a worker that read it keeps its open copy; the files can go
+        with contextlib.suppress(OSError):
+            if Path(location).is_dir():
+                shutil.rmtree(location)
+            else:
+                Path(location).unlink()
 
     def _take_worker(self) -> _Worker:
         """A live idle worker, waiting at most ``queue_wait``; a full queue answers at once."""
@@ -285,16 +357,24 @@ class EvaluatorPool:
         substitutions: Mapping[str, Term] | None = None,
         hidden: tuple[str, ...] = (),
         as_boolean: bool = False,
+        policy: Policy | None = None,
     ) -> Answer:
         """Run a read query within the deadline; raise the matching orchkg error otherwise.
 
-        A canned query also gives ``substitutions`` (variable name to term, bound by the
-        engine in the worker), the ``hidden`` columns to drop and whether its solutions
-        answer an ASK (``as_boolean``): see ``orchkg.canned``.
+        Text from a request comes with the ``policy`` it must pass: the worker checks it
+        (and learns from it whether the query names its own dataset). A canned query
+        also gives ``substitutions`` (variable name to term, bound by the engine in the
+        worker), the ``hidden`` columns to drop and whether its solutions answer an ASK
+        (``as_boolean``): see ``orchkg.canned``.
         """
         worker = self._take_worker()
+        try:
+            snapshot = self.snapshot(use=True)
+        except BaseException:
+            self._idle.put(worker)
+            raise
         job = Job(
-            self.snapshot(),
+            snapshot,
             query,
             default_graphs,
             named_graphs,
@@ -307,6 +387,7 @@ class EvaluatorPool:
             tuple((substitutions or {}).items()),
             hidden,
             as_boolean,
+            policy,
         )
         with self._counter_lock:
             self.in_flight += 1
@@ -323,13 +404,22 @@ class EvaluatorPool:
                 )
             answer: Answer = worker.connection.recv()
         except (EOFError, OSError, BrokenPipeError):
+            worker.process.join(timeout=1)  # it ended by itself: learn how
             worker.process.kill()
             self._replace_later()
+            if worker.process.exitcode == -signal.SIGABRT and self.memory_limit:
+                raise _out_of_memory() from None  # an allocation failed: the engine aborted
             raise StoreError("the query evaluation process failed") from None
         finally:
             with self._counter_lock:
                 self.in_flight -= 1
-        self._idle.put(worker)
+            self.release(snapshot)
+        if answer.error == "memory":  # the worker ends after saying so: replace it
+            worker.process.join(timeout=1)
+            worker.process.kill()
+            self._replace_later()
+        else:
+            self._idle.put(worker)
         return _raise_for(answer)
 
     def close(self) -> None:
@@ -345,9 +435,25 @@ class EvaluatorPool:
         shutil.rmtree(self._directory, ignore_errors=True)
 
 
+_REFUSALS: dict[int, type[ClientError]] = {400: ClientError, 403: ForbiddenError}
+
+
+def _out_of_memory() -> QueryMemoryError:
+    return QueryMemoryError(
+        "the query needed more memory than a query worker may hold and was stopped; "
+        "narrow it or add LIMIT"
+    )
+
+
 def _raise_for(answer: Answer) -> Answer:
     if answer.kind != "error":
         return answer
+    if answer.error == "refused":
+        raise _REFUSALS.get(answer.status, ClientError)(answer.message)
+    if answer.error == "upstream":
+        raise UpstreamError(f"the federated endpoint failed: {answer.message}")
+    if answer.error == "memory":
+        raise _out_of_memory()
     if answer.error == "syntax":
         raise QuerySyntaxError(answer.message)
     if answer.error == "not_acceptable":

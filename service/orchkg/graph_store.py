@@ -16,7 +16,8 @@ Reads are open; writes need the update token (``auth.authorise_write``). A body 
 one RDF document in the format its Content-Type names, or (POST) multipart/form-data
 whose parts are RDF files, each in the format of its Content-Type or, failing that,
 its file name's extension. Bodies go through the store's atomic load: every part or
-none, and a body that does not parse whole changes nothing. Relative IRIs in a body
+none, and a body that does not parse whole changes nothing. JSON-LD and RDF/XML bodies
+are screened first (``orchkg.screening``: nesting, entity expansion). Relative IRIs in a body
 resolve against the service's base IRI, as when the content folders are loaded. Graph
 IRIs are only ever names: nothing is fetched or opened because of one.
 """
@@ -46,6 +47,7 @@ from orchkg.formats import RDF_FORMATS, RdfFormat
 from orchkg.headers import content_type, empty, etag
 from orchkg.namespaces import prefixes
 from orchkg.negotiation import choose
+from orchkg.screening import BodyLimits
 from orchkg.store import Part, check_graph_iri
 
 blueprint = Blueprint("graph_store", __name__)
@@ -262,6 +264,7 @@ def _write(target: Target | None, *, replace: bool) -> Response:
         base_iri=shared.settings.base_iri,
         replace=replace,
         single_graph=True,
+        limits=BodyLimits(shared.settings.max_body_depth, shared.settings.max_body_bytes),
     )
     if graph is not None and graph in outcome.created:
         response = empty(201)

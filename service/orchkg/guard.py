@@ -5,6 +5,18 @@ does so from Rust, out of Python's sight), so the decision is taken here, on the
 query's tokens. SPARQL processes ``\\uXXXX`` escapes before parsing, so they are
 decoded first and the decoded text is what the engine runs: no spelling can differ
 between what is checked and what is evaluated.
+
+The engine also recurses over a query's algebra, on the stack of the thread that runs
+it, and a deep enough tree overflows that stack and kills the process (a segmentation
+fault, not an exception). Brackets nest the tree, and so do long flat runs: each
+UNION, OPTIONAL, MINUS, FILTER, BIND, operator or triple pattern adds a level. So the
+checks bound both the nesting of brackets (``max_depth``) and the number of such
+*operators* (``max_operators``); data blocks (``VALUES``, ``INSERT DATA``, templates)
+are not algebra and do not count. The engine's own limit on this machine lies near
+2,600 operators; the defaults keep well below it.
+
+A ``Policy`` holds the checks as the settings configure them; it is small and
+picklable, so query workers run the checks themselves, under the query's deadline.
 """
 
 from __future__ import annotations
@@ -12,20 +24,22 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Collection
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from orchkg.errors import ClientError, ForbiddenError, QuerySyntaxError
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _TOKEN = re.compile(
     r"""
-    (?P<comment>\#[^\n\r]*)
+    (?P<space>\s+)
+  | (?P<comment>\#[^\n\r]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\-.]*)?:[\w\-.%\\:]*)
   | (?P<var>[?$]\w+)
   | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*)
+  | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)
   | (?P<open>[({\[])
   | (?P<close>[)}\]])
   | (?P<other>.)
@@ -36,14 +50,27 @@ _TOKEN = re.compile(
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 )
+OPERATOR_WORDS = frozenset(
+    {"UNION", "OPTIONAL", "MINUS", "FILTER", "BIND", "AS", "GRAPH", "SERVICE", "EXISTS"}
+    | {"SELECT", "DESCRIBE", "VALUES", "LATERAL"}
+)
+"""Words that add a node to the algebra the engine builds (and recurses over)."""
+OPERATOR_SIGNS = frozenset("!|&+-*/^=<>.;,")
+"""Operators, and the separators of triple patterns: each adds a node too."""
+DATA_WORDS = frozenset({"VALUES", "DATA", "CONSTRUCT", "INSERT", "DELETE"})
+"""Words a data block or a template may follow: its contents are not algebra."""
+DEFAULT_MAX_DEPTH = 200
+DEFAULT_MAX_OPERATORS = 1000
 
 
 @dataclasses.dataclass(frozen=True)
 class CheckedQuery:
-    """A read query that passed the checks: the text to run and whether it names its dataset."""
+    """A read query that passed the checks: the text to run, whether it names its dataset,
+    and the endpoints it federates to (on the allowlist)."""
 
     text: str
     declares_dataset: bool
+    services: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +84,7 @@ class Scan:
     max_depth: int
     declares_dataset: bool
     unknown_prefix: tuple[str, int, int] | None
+    operators: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,7 +117,7 @@ def tokenize(text: str) -> list[Token]:
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup or "other"
         value = match.group()
-        if kind == "comment" or value.isspace():
+        if kind in ("comment", "space") or value.isspace():
             continue
         if kind == "close":
             depth -= 1
@@ -111,8 +139,57 @@ def decode_escapes(text: str) -> str:
     return _ESCAPE.sub(replace, text)
 
 
-def scan(text: str, predeclared: Collection[str] = ()) -> Scan:  # noqa: PLR0912 -- one pass of a tokenizer
-    """Tokenise SPARQL text (strings, IRIs and comments skipped) and note what matters."""
+class _Operators:
+    """Counts the operators of a token stream, leaving data blocks and templates out."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.pending: str | None = None  # a word that a data block may follow
+        self.data_depth: int | None = None  # the depth a data block closes back to
+        self.describing = False  # in DESCRIBE's list of resources, each a node
+
+    def see(self, kind: str | None, value: str, depth: int) -> None:
+        """One token at bracket ``depth`` (a bracket: the depth outside it)."""
+        if self.data_depth is not None:
+            if kind == "close" and depth == self.data_depth:
+                self.data_depth = None
+            return
+        upper = value.upper() if kind == "word" else ""
+        if self.pending is not None:
+            if value == "{":
+                self.data_depth = depth
+                self.pending = None
+                return
+            if self.pending != "VALUES" or kind not in ("var", "open", "close"):
+                self.pending = None  # VALUES waits past its variables; the others only for "{"
+        if upper in DATA_WORDS:
+            self.pending = upper
+        if upper == "DESCRIBE":
+            self.describing = True
+        elif upper in ("WHERE", "FROM") or value == "{":
+            self.describing = False
+        elif self.describing and kind in ("iri", "pname", "var"):
+            self.count += 1
+        if (
+            upper in OPERATOR_WORDS
+            or (kind == "other" and value in OPERATOR_SIGNS)
+            or (kind == "open" and value in "{[")
+        ):
+            self.count += 1
+
+
+def scan(  # noqa: PLR0912 -- one pass of a tokenizer
+    text: str,
+    predeclared: Collection[str] = (),
+    *,
+    stop_depth: int | None = None,
+    stop_operators: int | None = None,
+) -> Scan:
+    """Tokenise SPARQL text (strings, IRIs and comments skipped) and note what matters.
+
+    The scan stops early once the nesting passes ``stop_depth`` or the operators pass
+    ``stop_operators``: the text will be refused for that, and need not be read on.
+    """
     decoded = decode_escapes(text)
     services: list[str] = []
     loads: list[str] = []
@@ -123,11 +200,12 @@ def scan(text: str, predeclared: Collection[str] = ()) -> Scan:  # noqa: PLR0912
     declared: set[str] = set(predeclared)
     unknown: tuple[str, int, int] | None = None
     previous = ""
+    operators = _Operators()
     for match in _TOKEN.finditer(decoded):
         kind = match.lastgroup
-        value = match.group()
-        if kind in ("comment", "string") or value.isspace():
+        if kind in ("space", "comment", "string", "number"):
             continue
+        value = match.group()
         if kind == "pname":
             prefix = value.split(":", 1)[0]
             if previous == "PREFIX":
@@ -137,6 +215,9 @@ def scan(text: str, predeclared: Collection[str] = ()) -> Scan:  # noqa: PLR0912
                 column = match.start() - decoded.rfind("\n", 0, match.start())
                 unknown = (prefix, line, column)
         previous = value.upper() if kind == "word" else value
+        if kind == "close":
+            depth -= 1
+        operators.see(kind, value, depth)
         if kind == "word" and depth == 0 and value.upper() == "FROM":
             declares_dataset = True
         if expecting is not None:
@@ -154,8 +235,10 @@ def scan(text: str, predeclared: Collection[str] = ()) -> Scan:  # noqa: PLR0912
         elif kind == "open":
             depth += 1
             max_depth = max(max_depth, depth)
-        elif kind == "close":
-            depth -= 1
+        if (stop_depth is not None and max_depth > stop_depth) or (
+            stop_operators is not None and operators.count > stop_operators
+        ):
+            break
     if expecting is not None:
         (services if expecting == "SERVICE" else loads).append("")
     return Scan(
@@ -166,12 +249,31 @@ def scan(text: str, predeclared: Collection[str] = ()) -> Scan:  # noqa: PLR0912
         max_depth,
         declares_dataset,
         unknown,
+        operators.count,
     )
 
 
 def allowed(iri: str, allowlist: tuple[str, ...]) -> bool:
-    """Whether an endpoint IRI is on the allowlist (exact, or under a listed prefix ending in /)."""
-    if not iri or urlsplit(iri).scheme not in ("http", "https"):
+    """Whether an endpoint IRI is on the allowlist (exact, or under a listed prefix ending in /).
+
+    The engine resolves dot segments before it connects (``/allowed/../secret`` reaches
+    ``/secret``), so an IRI with one, plain or percent-encoded, is never admitted; nor is
+    one with user information or a backslash, which clients read in different ways.
+
+    >>> entries = ("http://example.org/sparql/",)
+    >>> allowed("http://example.org/sparql/a", entries)
+    True
+    >>> allowed("http://example.org/sparql/../admin", entries)
+    False
+    >>> allowed("http://example.org/sparql/%2E%2e/admin", entries)
+    False
+    """
+    if not iri or "\\" in iri:
+        return False
+    parts = urlsplit(iri)
+    if parts.scheme not in ("http", "https") or "@" in parts.netloc:
+        return False
+    if any(unquote(segment) in (".", "..") for segment in parts.path.split("/")):
         return False
     return any(
         iri == entry or (entry.endswith("/") and iri.startswith(entry)) for entry in allowlist
@@ -199,37 +301,49 @@ def _refuse_unknown_prefix(found: Scan) -> None:
         )
 
 
+def _refuse_oversized(found: Scan, what: str, max_depth: int, max_operators: int) -> None:
+    """Refuse a text past the limits (the scan stopped there, so no exact count is told)."""
+    if found.max_depth > max_depth:
+        raise ClientError(f"{what} nests brackets more than {max_depth} deep, the limit")
+    if found.operators > max_operators:
+        raise ClientError(
+            f"{what} holds more than {max_operators:,} operators and patterns, the limit "
+            "(UNION, OPTIONAL, MINUS, FILTER, BIND, operators, triple patterns; a long list "
+            "of values belongs in a VALUES block, which does not count)"
+        )
+
+
 def check_query(
     text: str,
     *,
     allowlist: tuple[str, ...] = (),
-    max_depth: int = 200,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    max_operators: int = DEFAULT_MAX_OPERATORS,
     predeclared: Collection[str] = (),
 ) -> CheckedQuery:
     """The query to evaluate, or a ClientError saying what is refused."""
-    found = scan(text, predeclared)
+    found = scan(text, predeclared, stop_depth=max_depth, stop_operators=max_operators)
     _refuse_unknown_prefix(found)
-    if found.max_depth > max_depth:
-        raise ClientError(f"query nests brackets {found.max_depth} deep; the limit is {max_depth}")
+    _refuse_oversized(found, "query", max_depth, max_operators)
     for target in found.services:
         if not allowed(target, allowlist):
             shown = target or "a variable"
             raise ForbiddenError(f"SERVICE {shown} is not on this server's federation allowlist")
-    return CheckedQuery(found.text, found.declares_dataset)
+    return CheckedQuery(found.text, found.declares_dataset, found.services)
 
 
 def check_update(
     text: str,
     *,
     allowlist: tuple[str, ...] = (),
-    max_depth: int = 200,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    max_operators: int = DEFAULT_MAX_OPERATORS,
     predeclared: Collection[str] = (),
 ) -> str:
     """The text to run for an update: LOAD and SERVICE only to allowlisted IRIs."""
-    found = scan(text, predeclared)
+    found = scan(text, predeclared, stop_depth=max_depth, stop_operators=max_operators)
     _refuse_unknown_prefix(found)
-    if found.max_depth > max_depth:
-        raise ClientError(f"update nests brackets {found.max_depth} deep; the limit is {max_depth}")
+    _refuse_oversized(found, "update", max_depth, max_operators)
     for target in found.loads:
         if not allowed(target, allowlist):
             raise ForbiddenError(f"LOAD <{target}> is refused: the source is not on the allowlist")
@@ -237,6 +351,38 @@ def check_update(
         if not allowed(target, allowlist):
             raise ForbiddenError(f"SERVICE {target or 'a variable'} is not on the allowlist")
     return found.text
+
+
+@dataclasses.dataclass(frozen=True)
+class Policy:
+    """The checks request text must pass, as configured: picklable, so a query worker can
+    run them itself, under the query's deadline."""
+
+    allowlist: tuple[str, ...] = ()
+    max_depth: int = DEFAULT_MAX_DEPTH
+    max_operators: int = DEFAULT_MAX_OPERATORS
+    predeclared: tuple[str, ...] = ()
+
+    def query(self, text: str) -> CheckedQuery:
+        """Check a text sent to the query operation (an update there is refused too)."""
+        if looks_like_update(text):
+            raise ClientError("an update was sent to the query operation; POST it to /update")
+        return check_query(
+            text,
+            allowlist=self.allowlist,
+            max_depth=self.max_depth,
+            max_operators=self.max_operators,
+            predeclared=self.predeclared,
+        )
+
+    def update(self, text: str) -> str:
+        return check_update(
+            text,
+            allowlist=self.allowlist,
+            max_depth=self.max_depth,
+            max_operators=self.max_operators,
+            predeclared=self.predeclared,
+        )
 
 
 def looks_like_update(text: str) -> bool:
@@ -273,6 +419,9 @@ def with_using(
     previous = ""
     for match in _TOKEN.finditer(found.text):
         kind, value = match.lastgroup, match.group()
+        if kind == "space":
+            pieces.append(value)
+            continue
         if kind == "open":
             depth += 1
         elif kind == "close":

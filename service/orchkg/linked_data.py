@@ -31,7 +31,7 @@ from orchkg.app import services
 from orchkg.errors import NotAcceptableError, NotFoundError
 from orchkg.formats import RdfFormat, rdf_format
 from orchkg.headers import content_type
-from orchkg.namespaces import resource_iri, vocabulary_iri
+from orchkg.namespaces import is_web_iri, resource_iri, vocabulary_iri
 from orchkg.negotiation import choose
 from orchkg.store import Store
 
@@ -85,16 +85,6 @@ def split_extension(name: str) -> tuple[str, RdfFormat | None]:
     return name, None
 
 
-def is_web_iri(iri: str) -> bool:
-    """Whether an IRI may become a link: only http and https ones do.
-
-    >>> is_web_iri("https://www.wikidata.org/wiki/Q22661306"), is_web_iri("javascript:alert(1)")
-    (True, False)
-    """
-    lowered = iri.lower()
-    return lowered.startswith(("http://", "https://")) and len(iri) > len("https://")
-
-
 def local_path(local: str) -> str:
     """A local name as a URL path segment (kept readable; unsafe characters escaped).
 
@@ -135,6 +125,20 @@ def link_for(iri: str, base_iri: str, *, root: str = "", lang: str | None = None
         head, _, tail = rest.partition("#")
         return f"{root}/{local_path(head)}" + (f"#{quote(tail, safe='-._~')}" if tail else "")
     return iri if is_web_iri(iri) else None
+
+
+def iri_named(iri: str) -> str:
+    """The IRI a URL path names, if it is one: a path that cannot form an IRI (a space, a
+    NUL, a quote) names nothing here, so it is a 404, never an error of the engine's.
+
+    >>> iri_named("https://w3id.org/orchkg/resource/etcd")
+    'https://w3id.org/orchkg/resource/etcd'
+    """
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        raise NotFoundError(f"nothing here is called {iri[:300]!r}") from None
+    return iri
 
 
 def exists(store: Store, iri: str) -> bool:
@@ -203,7 +207,7 @@ def _resolve(folder: str, name: str, html_location: str) -> Response:
     shared = services()
     base = shared.settings.base_iri
     root = request.script_root
-    iri = f"{base}{folder}/{name}"
+    iri = iri_named(f"{base}{folder}/{name}")
     if exists(shared.store, iri):
         fmt = negotiate(request.headers.get("Accept"))
         if fmt is None:

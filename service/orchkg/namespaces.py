@@ -47,6 +47,17 @@ def compact(iri: str, known: dict[str, str]) -> str:
     return f"<{iri}>"
 
 
+def is_web_iri(iri: str) -> bool:
+    """Whether an IRI may become a link: only http and https ones do (every page, table
+    and drawing asks here, so no ``javascript:`` or ``data:`` IRI is ever a link).
+
+    >>> is_web_iri("https://www.wikidata.org/wiki/Q22661306"), is_web_iri("javascript:alert(1)")
+    (True, False)
+    """
+    lowered = iri.lower()
+    return lowered.startswith(("http://", "https://")) and len(iri) > len("https://")
+
+
 def sparql_prologue(base_iri: str) -> str:
     """PREFIX declarations for every known prefix."""
     return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes(base_iri).items())

@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from orchkg.errors import ClientError, UnknownFormatError, UnsupportedMediaTypeError
 from orchkg.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format, results_format
 from orchkg.negotiation import choose
+from orchkg.store import check_graph_iri
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
@@ -52,7 +53,8 @@ def _single(values: list[str], name: str) -> str:
 
 
 def _graphs(values: list[str]) -> tuple[str, ...] | None:
-    return tuple(values) if values else None
+    """The graphs a dataset parameter names, each an absolute IRI (400 otherwise)."""
+    return tuple(check_graph_iri(value) for value in values) if values else None
 
 
 def query_operation(request: Request) -> Operation | None:

@@ -26,9 +26,9 @@ from orchkg.diagrams import (
     local_name,
 )
 from orchkg.errors import ClientError, NotAcceptableError
-from orchkg.guard import check_query
+from orchkg.guard import Policy, check_query
 from orchkg.layout import STYLES, Geometry, layout
-from orchkg.namespaces import compact, prefixes
+from orchkg.namespaces import compact, is_web_iri, prefixes
 from orchkg.store import Store
 
 CACHE_ENTRIES = 512
@@ -91,25 +91,14 @@ def store_prefixes(store: Store) -> dict[str, str]:
     return found
 
 
-def pool_runner(
-    evaluate: Callable[..., Any],
-    *,
-    allowlist: tuple[str, ...],
-    max_depth: int,
-    prefixes: dict[str, str],
-) -> ConstructRunner:
-    """Run a custom CONSTRUCT the way /sparql runs queries: the guard's checks, then the
-    worker pool with its deadline and result limit (``evaluate`` is the pool's)."""
+def pool_runner(evaluate: Callable[..., Any], *, policy: Policy) -> ConstructRunner:
+    """Run a custom CONSTRUCT the way /sparql runs queries: the worker pool, which checks
+    it against the ``policy`` and keeps the deadline and result limit (``evaluate`` is the
+    pool's)."""
 
     def run(text: str) -> list[ox.Triple]:
-        checked = check_query(text, allowlist=allowlist, max_depth=max_depth, predeclared=prefixes)
         try:
-            answer = evaluate(
-                checked.text,
-                declares_dataset=checked.declares_dataset,
-                results_format=None,
-                graph_format="ntriples",
-            )
+            answer = evaluate(text, policy=policy, results_format=None, graph_format="ntriples")
         except NotAcceptableError:
             raise ClientError("a custom view takes a CONSTRUCT or DESCRIBE query") from None
         return [quad.triple for quad in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
@@ -176,11 +165,15 @@ class Renderer:
         return found
 
     def links(self, digraph: nx.MultiDiGraph) -> dict[str, str]:
-        """Node IRI -> the path of its resource page."""
+        """Node IRI -> the path of its resource page, or the IRI itself when it is a web
+        address (a node with any other IRI, ``javascript:`` say, is not a link)."""
         out = {}
         for iri in digraph.nodes:
             local = local_name(iri, self.base_iri)
-            out[iri] = self.link_prefix + local if local else iri
+            if local:
+                out[iri] = self.link_prefix + local
+            elif is_web_iri(iri):
+                out[iri] = iri
         return out
 
     def analytics(

@@ -1,9 +1,12 @@
 """Serving the application under waitress, a production WSGI server, with a clean stop.
 
 waitress reads each request whole before a thread handles it, so slow clients
-cost a socket, not a thread; ``channel_timeout`` closes idle ones. SIGTERM and
-SIGINT close the listening socket, let requests in flight finish, then stop the
-query workers and flush the store.
+cost a socket, not a thread; ``channel_timeout`` closes idle ones, and ones whose
+request head has not arrived within it; at most ``max_connections`` are held at
+once. The answers waitress gives by itself (a malformed request, a body over the
+limit) carry the security headers too. SIGTERM and SIGINT close the listening
+socket, let requests in flight finish, close idle connections, then stop the query
+workers and flush the store.
 """
 
 from __future__ import annotations
@@ -12,15 +15,59 @@ import logging
 import signal
 import sys
 import threading
+import time
 from types import FrameType
+from typing import Any
 
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
+from waitress.task import ErrorTask
 
-from orchkg.app import create_app, services
+from orchkg.app import SECURITY_HEADERS, create_app, services
 from orchkg.errors import ConfigurationError
 from orchkg.settings import Settings
 
 log = logging.getLogger("orchkg.server")
+
+
+class _ErrorTask(ErrorTask):  # type: ignore[misc]  # waitress has no type hints
+    """waitress's own error answer, with the headers every orchkg answer carries."""
+
+    def execute(self) -> None:
+        self.response_headers.extend(SECURITY_HEADERS.items())
+        super().execute()
+
+
+class _Channel(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
+    """A client connection whose request head must arrive within ``channel_timeout``:
+    waitress closes only *idle* connections, so a client sending a byte now and then
+    would otherwise hold one for ever."""
+
+    error_task_class = _ErrorTask
+    head_started: float | None = None
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None or self.head_started is None:
+            self.head_started = time.monotonic()
+        result: bool = super().received(data)
+        if self.request is None:
+            self.head_started = None
+        elif (
+            not self.request.headers_finished
+            and time.monotonic() - self.head_started > self.adj.channel_timeout
+        ):
+            self.will_close = True
+        return result
+
+
+def _close_connections(server: Any) -> None:
+    """Close every client connection as soon as it is idle (a request in flight finishes
+    first), so a stop does not wait for idle keep-alive connections to time out."""
+    while server.active_channels:
+        for channel in list(server.active_channels.values()):
+            if not channel.requests:
+                channel.will_close = True
+        time.sleep(0.1)
 
 
 def serve(settings: Settings) -> None:
@@ -34,11 +81,13 @@ def serve(settings: Settings) -> None:
             port=settings.port,
             threads=settings.threads,
             channel_timeout=settings.channel_timeout,
-            max_request_body_size=settings.max_body_bytes,
-            connection_limit=200,
+            max_request_body_size=settings.max_body_bytes + 1,  # waitress refuses its limit itself
+            connection_limit=settings.max_connections,
+            cleanup_interval=1,  # look for idle connections every second, not every 30
             ident="orchkg",
             clear_untrusted_proxy_headers=True,
         )
+        server.channel_class = _Channel
     except OSError as error:
         services(app).close()
         raise ConfigurationError(
@@ -52,6 +101,7 @@ def serve(settings: Settings) -> None:
         stopping.set()
         log.info('{"event": "stopping", "signal": %d}', signum)
         server.close()
+        threading.Thread(target=_close_connections, args=(server,), daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

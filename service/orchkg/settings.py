@@ -22,10 +22,15 @@ DEFAULT_BASE_IRI = "https://w3id.org/orchkg/"
 
 @dataclasses.dataclass(frozen=True)
 class Setting:
+    """One setting. ``limit`` names the vocabulary term (``okg:<limit>``) under which the
+    service description and the VoID description state it, for the settings that limit
+    what a client may do."""
+
     name: str
     type: type
     default: Any
     help: str
+    limit: str | None = None
 
 
 def _default_content_dir() -> str:
@@ -72,44 +77,95 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         2,
         "Worker processes evaluating queries; at most this many queries run at once.",
+        "concurrentEvaluations",
+    ),
+    Setting(
+        "max_worker_memory",
+        int,
+        2048,
+        "Megabytes of memory a query worker may hold, its copy of the data included; a "
+        "query that needs more is stopped and answered 503 (0: no limit).",
+        "maxWorkerMemoryMegabytes",
     ),
     Setting(
         "query_timeout",
         float,
         5.0,
         "Seconds a query may run; past it the evaluation is stopped and the answer is 503.",
+        "queryTimeoutSeconds",
     ),
     Setting(
         "queue_wait",
         float,
         2.0,
         "Seconds a request waits for a free query worker before it gets 503 (overloaded).",
+        "queueWaitSeconds",
     ),
     Setting(
         "max_queued",
         int,
         16,
         "Requests that may wait for a busy query worker; beyond them, 503 at once.",
+        "maxQueuedRequests",
     ),
     Setting(
         "max_result_bytes",
         int,
         50_000_000,
         "Largest serialised query result; a larger one is refused with 413, never cut short.",
+        "maxResultBytes",
     ),
-    Setting("max_body_bytes", int, 10_000_000, "Largest request body accepted (413 past it)."),
-    Setting("max_uri_length", int, 16_384, "Longest request URI accepted (414 past it)."),
+    Setting(
+        "max_body_bytes",
+        int,
+        10_000_000,
+        "Largest request body accepted (413 past it).",
+        "maxRequestBodyBytes",
+    ),
+    Setting(
+        "max_body_depth",
+        int,
+        64,
+        "Deepest nesting accepted in an RDF body: JSON-LD objects and arrays, RDF/XML "
+        "elements (400 past it); RDF/XML entities may not expand a body past max_body_bytes.",
+        "maxBodyNesting",
+    ),
+    Setting(
+        "max_uri_length",
+        int,
+        16_384,
+        "Longest request URI accepted (414 past it).",
+        "maxRequestUriLength",
+    ),
     Setting(
         "max_query_depth",
         int,
         200,
         "Deepest nesting of brackets accepted in a query or update (400 past it).",
+        "maxQueryNesting",
+    ),
+    Setting(
+        "max_query_operators",
+        int,
+        1000,
+        "Most operators and patterns (UNION, OPTIONAL, MINUS, FILTER, BIND, operators, triple "
+        "patterns) accepted in a query or update, data blocks aside (400 past it).",
+        "maxQueryOperators",
     ),
     Setting(
         "channel_timeout",
         int,
         30,
-        "Seconds of inactivity after which a client connection is closed (slow clients).",
+        "Seconds of inactivity after which a client connection is closed, and seconds a "
+        "request's head may take to arrive (slow clients).",
+        "idleConnectionSeconds",
+    ),
+    Setting(
+        "max_connections",
+        int,
+        200,
+        "Client connections held open at once; more wait to be accepted.",
+        "maxConnections",
     ),
     Setting(
         "update_token",
@@ -140,14 +196,18 @@ class Settings:
     port: int = 8000
     threads: int = 8
     query_workers: int = 2
+    max_worker_memory: int = 2048
     query_timeout: float = 5.0
     queue_wait: float = 2.0
     max_queued: int = 16
     max_result_bytes: int = 50_000_000
     max_body_bytes: int = 10_000_000
+    max_body_depth: int = 64
     max_uri_length: int = 16_384
     max_query_depth: int = 200
+    max_query_operators: int = 1000
     channel_timeout: int = 30
+    max_connections: int = 200
     update_token: str | None = None
     federation_allowlist: tuple[str, ...] = ()
 

@@ -43,7 +43,7 @@ from orchkg.canned import LANGUAGE_NAMES, LANGUAGES
 from orchkg.canned_api import request_language
 from orchkg.errors import ClientError, NotFoundError, OrchkgError
 from orchkg.formats import rdf_format
-from orchkg.linked_data import EXTENSION_OF, RDF_NAMES, local_path, negotiate
+from orchkg.linked_data import EXTENSION_OF, RDF_NAMES, iri_named, local_path, negotiate
 from orchkg.namespaces import prefixes, resource_iri, vocabulary_iri
 from orchkg.negotiation import choose
 
@@ -85,6 +85,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "in_graph": "In the graph",
         "resources": "Resources",
         "resources_intro": "Every resource the graph describes, by kind.",
+        "index_truncated": "Only the first {count} resources (by IRI) are listed: narrow the "
+        "list to one graph, or ask the SPARQL endpoint for the rest.",
         "in_named_graph": "Resources in the graph",
         "all_resources": "All resources",
         "labels": "Labels",
@@ -191,6 +193,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "in_graph": "그래프에 있는 것",
         "resources": "자원",
         "resources_intro": "그래프가 설명하는 모든 자원을 종류별로 보여 줍니다.",
+        "index_truncated": "IRI 순으로 처음 {count}개 자원만 보여 줍니다. 그래프 하나로 좁히거나 "
+        "SPARQL 엔드포인트에서 나머지를 찾으세요.",
         "in_named_graph": "다음 그래프의 자원",
         "all_resources": "모든 자원",
         "labels": "이름",
@@ -414,7 +418,7 @@ def _neighbourhood(iri: str, lang: str) -> dict[str, Any] | None:
 def resource_page(name: str) -> Response:
     shared = services()
     lang = request_language(request)
-    iri = resource_iri(shared.settings.base_iri) + name
+    iri = iri_named(resource_iri(shared.settings.base_iri) + name)
     context = resource_context(shared.store, _shower(lang), iri, shared.settings.content_path)
     if context is None:
         raise NotFoundError(f"the graph says nothing about <{iri}>")

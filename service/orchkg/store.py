@@ -10,6 +10,7 @@ every backend can produce (a remote backend parses the endpoint's answer with
 from __future__ import annotations
 
 import dataclasses
+import io
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -24,9 +25,11 @@ from orchkg.errors import (
     RdfSyntaxError,
     StoreError,
     UnknownFormatError,
+    UpstreamError,
 )
 from orchkg.formats import RdfFormat
 from orchkg.guard import scan, syntax_message
+from orchkg.screening import SCREENED_FORMATS, BodyLimits, screen
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 ProgressCallback = Callable[[int, int], None]
@@ -92,6 +95,7 @@ class Store(Protocol):
         replace: bool = True,
         single_graph: bool = False,
         on_progress: ProgressCallback | None = None,
+        limits: BodyLimits | None = None,
     ) -> LoadOutcome: ...
 
     def export(self, output: IO[bytes], fmt: RdfFormat, *, graph: str | None = None) -> None: ...
@@ -157,6 +161,15 @@ def check_graph_iri(iri: str) -> str:
     except ValueError as error:
         raise ClientError(f"not an absolute IRI: {iri!r} ({error})") from error
     return iri
+
+
+def _screened(part: Part, limits: BodyLimits) -> Part:
+    """The part, read into memory and checked, when its format needs a look first."""
+    if part.fmt.name not in SCREENED_FORMATS:
+        return part
+    data = part.source.read()
+    screen(data, part.fmt.name, part.name, limits)
+    return Part(io.BytesIO(data), part.fmt, part.name)
 
 
 def _graph_term(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
@@ -384,6 +397,13 @@ class OxigraphStore:
                 raise QuerySyntaxError(f"SPARQL Update syntax error: {error}") from error
             except RuntimeError as error:  # the engine's word for "this update cannot apply"
                 raise ClientError(f"the update failed and changed nothing: {error}") from error
+            except OSError as error:  # a failed fetch (LOAD, SERVICE), or a failed disk
+                found = scan(sparql)
+                if found.loads or found.services:
+                    raise UpstreamError(
+                        f"a LOAD or SERVICE source failed; the update changed nothing: {error}"
+                    ) from error
+                raise StoreError(f"the update failed: {error}") from error
             finally:
                 self._generation += 1
 
@@ -439,14 +459,18 @@ class OxigraphStore:
         replace: bool = True,
         single_graph: bool = False,
         on_progress: ProgressCallback | None = None,
+        limits: BodyLimits | None = None,
     ) -> LoadOutcome:
         """Load several sources in one transaction: all of them, or none.
 
         As ``load``. With ``single_graph`` every triple goes to ``graph``, and a source
         holding named graphs of its own is refused (nothing is stored). A graph the
         sources address is replaced (or appended to) even when they are empty, and a
-        named one exists afterwards.
+        named one exists afterwards. Sources from a request come with ``limits``: they
+        are screened before parsing (``orchkg.screening``), and refused whole past them.
         """
+        if limits is not None:
+            parts = [_screened(part, limits) for part in parts]
 
         def in_place(target: ox.NamedNode | ox.DefaultGraph) -> bool | None:
             """None to stage; else write in place, returning whether the graph exists now."""
