@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -12,8 +13,9 @@ import pytest
 
 from orchkg.content import load_content, open_store
 from orchkg.settings import Settings, load_settings
-from orchkg.store import OxigraphStore
+from orchkg.store import OxigraphStore, Store
 from support import CliRunner, Listener
+from virtuoso import Virtuoso, running_virtuoso
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = "https://w3id.org/orchkg/"
@@ -64,10 +66,30 @@ def shipped_settings() -> Settings:
     return load_settings({"content_dir": str(REPO)}, environ={})
 
 
+BACKENDS = ("embedded", "virtuoso")
+"""The stores every test of the shipped content runs against: pyoxigraph in process, and
+a real OpenLink Virtuoso through orchkg's remote-store backend (``orchkg.remote``)."""
+
+
 @pytest.fixture(scope="session")
-def shipped_store(shipped_settings: Settings) -> OxigraphStore:
+def virtuoso() -> Iterator[Virtuoso]:
+    """One throwaway Virtuoso for the session (127.0.0.1 only, its own folder)."""
+    with running_virtuoso() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="session")
+def virtuoso_settings(shipped_settings: Settings, virtuoso: Virtuoso) -> Settings:
+    """The shipped content's settings, the dataset kept in the session's Virtuoso."""
+    return dataclasses.replace(shipped_settings, **virtuoso.settings())
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def shipped_store(request: pytest.FixtureRequest, shipped_settings: Settings) -> Store:
     """The shipped ontology and graph, loaded once as the server loads them (with the
-    predeclared prefixes): tests using it must not write."""
+    predeclared prefixes), on each backend in turn: tests using it must not write."""
+    if request.param == "virtuoso":
+        return open_store(request.getfixturevalue("virtuoso_settings"))
     store = open_store(shipped_settings)
     assert isinstance(store, OxigraphStore)
     return store

@@ -20,10 +20,9 @@ import pyoxigraph as ox
 import pytest
 
 from orchkg.canned import Catalogue, load_catalogue, run_canned
-from orchkg.content import open_store
 from orchkg.namespaces import compact
 from orchkg.settings import Settings
-from orchkg.store import OxigraphStore
+from orchkg.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = (REPO / "docs" / "seed" / "000_3d1b91035a974fec.txt").read_text(encoding="utf-8")
@@ -74,16 +73,14 @@ def catalogue(shipped_settings: Settings) -> Catalogue:
 
 
 @pytest.fixture(scope="module")
-def store(shipped_settings: Settings) -> OxigraphStore:
+def store(shipped_store: Store) -> Store:
     """The shipped content, in a store set up as the service sets it up (predeclared
-    prefixes, the service's base IRI): tests using it must not write."""
-    opened = open_store(shipped_settings)
-    assert isinstance(opened, OxigraphStore)
-    return opened
+    prefixes, the service's base IRI), on each backend: tests using it must not write."""
+    return shipped_store
 
 
 @pytest.fixture(scope="module")
-def ask(catalogue: Catalogue, store: OxigraphStore) -> Ask:
+def ask(catalogue: Catalogue, store: Store) -> Ask:
     """Run a canned query as a request would: ``ask(name, lang, param=value or [values])``."""
     known = store.prefixes
 

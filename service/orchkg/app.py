@@ -20,8 +20,10 @@ from orchkg.evaluation import EvaluatorPool
 from orchkg.guard import Policy
 from orchkg.metrics import Metrics
 from orchkg.negotiation import choose, choose_language
+from orchkg.remote import RemoteStore
+from orchkg.remote_evaluation import RemoteEvaluator
 from orchkg.settings import Settings, load_settings
-from orchkg.store import OxigraphStore
+from orchkg.store import OxigraphStore, Store
 
 log = logging.getLogger("orchkg.requests")
 
@@ -44,8 +46,8 @@ class Services:
     """What request handlers share, kept in ``app.extensions["orchkg"]``."""
 
     settings: Settings
-    store: OxigraphStore
-    pool: EvaluatorPool
+    store: Store
+    pool: EvaluatorPool | RemoteEvaluator
     metrics: Metrics
     catalogue: Catalogue
     policy: Policy = dataclasses.field(default_factory=Policy)
@@ -98,6 +100,7 @@ _STATUS_TITLES = {
     500: "Internal Server Error",
     502: "Bad Gateway",
     503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
 
 
@@ -123,7 +126,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def create_app(
-    config: Settings | dict[str, Any] | None = None, *, store: OxigraphStore | None = None
+    config: Settings | dict[str, Any] | None = None, *, store: Store | None = None
 ) -> Flask:
     """Build the application: settings, store, evaluation pool, routes, error handling."""
     settings = config if isinstance(config, Settings) else load_settings(config)
@@ -133,16 +136,27 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     opened = store or open_store(settings, catalogue=catalogue)
-    assert isinstance(opened, OxigraphStore)
-    pool = EvaluatorPool(
-        opened,
-        workers=settings.query_workers,
-        timeout=settings.query_timeout,
-        queue_wait=settings.queue_wait,
-        max_result_bytes=settings.max_result_bytes,
-        max_waiting=settings.max_queued,
-        memory_limit=settings.max_worker_memory * 2**20,
-    )
+    pool: EvaluatorPool | RemoteEvaluator
+    if isinstance(opened, RemoteStore):
+        pool = RemoteEvaluator(
+            opened,
+            workers=settings.query_workers,
+            timeout=settings.query_timeout,
+            queue_wait=settings.queue_wait,
+            max_result_bytes=settings.max_result_bytes,
+            max_waiting=settings.max_queued,
+        )
+    else:
+        assert isinstance(opened, OxigraphStore)
+        pool = EvaluatorPool(
+            opened,
+            workers=settings.query_workers,
+            timeout=settings.query_timeout,
+            queue_wait=settings.queue_wait,
+            max_result_bytes=settings.max_result_bytes,
+            max_waiting=settings.max_queued,
+            memory_limit=settings.max_worker_memory * 2**20,
+        )
     policy = Policy(
         allowlist=settings.federation_allowlist,
         max_depth=settings.max_query_depth,

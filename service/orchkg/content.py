@@ -19,6 +19,7 @@ from orchkg.canned import Catalogue, catalogue_triples, load_catalogue
 from orchkg.errors import ConfigurationError
 from orchkg.formats import rdf_format, rdf_format_for_path
 from orchkg.namespaces import prefixes
+from orchkg.remote import RemoteStore
 from orchkg.settings import Settings
 from orchkg.store import OxigraphStore, Store
 
@@ -118,18 +119,52 @@ def content_loaded(store: Store, settings: Settings) -> bool:
 def open_store(settings: Settings, *, catalogue: Catalogue | None = None) -> Store:
     """The store the settings ask for, with the content loaded if it is not there yet.
 
-    A persistent store filled earlier gets the description of today's query files.
+    A persistent store filled earlier gets the description of today's query files. A
+    remote store (``remote_endpoint``) is filled the same way when it has an update
+    endpoint; without one it must hold the content already.
     """
-    store = OxigraphStore(
-        settings.store,
-        union_default_graph=settings.union_default_graph,
-        base_iri=settings.base_iri,
-        prefixes=prefixes(settings.base_iri),
-    )
-    if settings.store is None or not content_loaded(store, settings):
-        load_content(store, settings, catalogue=catalogue)
+    store: Store
+    if settings.remote_endpoint is not None:
+        store = open_remote_store(settings)
     else:
+        store = OxigraphStore(
+            settings.store,
+            union_default_graph=settings.union_default_graph,
+            base_iri=settings.base_iri,
+            prefixes=prefixes(settings.base_iri),
+        )
+    writable = settings.remote_endpoint is None or settings.remote_update_endpoint is not None
+    persistent = settings.store is not None or settings.remote_endpoint is not None
+    if not persistent or not content_loaded(store, settings):
+        if not writable:
+            raise ConfigurationError(
+                f"the remote store at {settings.remote_endpoint} lacks orchkg's content and no "
+                "remote_update_endpoint is set to load it"
+            )
+        load_content(store, settings, catalogue=catalogue)
+    elif writable:
         load_query_descriptions(
             store, settings, catalogue if catalogue is not None else load_catalogue(settings)
         )
+    return store
+
+
+def open_remote_store(settings: Settings) -> RemoteStore:
+    """The remote store the settings name, its leftovers of crashed loads dropped."""
+    assert settings.remote_endpoint is not None
+    store = RemoteStore(
+        settings.remote_endpoint,
+        update_endpoint=settings.remote_update_endpoint,
+        user=settings.remote_user,
+        password=settings.remote_password,
+        auth=settings.remote_auth,
+        timeout=settings.query_timeout,
+        union_default_graph=settings.union_default_graph,
+        base_iri=settings.base_iri,
+        prefixes=prefixes(settings.base_iri),
+        max_rows=settings.remote_max_rows,
+        hidden_graphs=settings.remote_hidden_graphs,
+    )
+    if settings.remote_update_endpoint is not None:
+        store.drop_unfinished_loads()
     return store

@@ -18,7 +18,8 @@ body in one place, and the CLI into a one-line message and a nonzero exit.
     │   ├── PayloadTooLargeError (413)     a body over the limit
     │   ├── ResultTooLargeError (413)      a result over the limit (never cut short silently)
     │   └── UnsupportedMediaTypeError (415)
-    ├── UpstreamError (502)                a federated endpoint or LOAD source failed
+    ├── UpstreamError (502)                a SERVICE or LOAD source, or the remote store, failed
+    │   └── UpstreamTimeoutError (504)     ... or did not answer in full in time
     ├── OverloadedError (503)              too many evaluations at once; retry later
     ├── QueryTimeoutError (503)            the query ran past its deadline and was stopped
     ├── QueryMemoryError (503)             the query needed more memory than a worker may hold
@@ -123,6 +124,12 @@ class UpstreamError(OrchkgError):
     """An allowlisted remote endpoint (SERVICE) or source (LOAD) failed or answered badly."""
 
     status = 502
+
+
+class UpstreamTimeoutError(UpstreamError):
+    """The remote store (or a federated endpoint) did not answer in full within the limit."""
+
+    status = 504
 
 
 class OverloadedError(OrchkgError):

@@ -56,7 +56,8 @@ from orchkg.errors import (
     StoreError,
     UpstreamError,
 )
-from orchkg.formats import rdf_format, results_format
+from orchkg.formats import rdf_format
+from orchkg.formats import results_format as results_format_named
 from orchkg.guard import Policy, syntax_message
 from orchkg.store import OxigraphStore
 
@@ -158,29 +159,49 @@ def _run(store: ox.Store, job: Job, query: str, union: bool) -> Answer:
     except SyntaxError as error:
         message = syntax_message(query, str(error), job.prefixes or {})
         return Answer("error", error="syntax", message=message)
-    sink = _Limited(job.max_bytes)
+    return serialize_result(
+        result,
+        results_format=job.results_format,
+        graph_format=job.graph_format,
+        hidden=job.hidden,
+        as_boolean=job.as_boolean,
+        max_bytes=job.max_bytes,
+    )
+
+
+def serialize_result(
+    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples,
+    *,
+    results_format: str | None,
+    graph_format: str | None,
+    hidden: tuple[str, ...],
+    as_boolean: bool,
+    max_bytes: int,
+) -> Answer:
+    """A result as the bytes of the format asked for, refused past ``max_bytes``."""
+    sink = _Limited(max_bytes)
     try:
-        if job.hidden or job.as_boolean:
-            result = finish_result(result, job.hidden, job.as_boolean, _Limited(job.max_bytes))
+        if hidden or as_boolean:
+            result = finish_result(result, hidden, as_boolean, _Limited(max_bytes))
         if isinstance(result, ox.QueryTriples):
-            if job.graph_format is None:
+            if graph_format is None:
                 return Answer("error", error="not_acceptable", message="graph result")
-            fmt = rdf_format(job.graph_format)
+            fmt = rdf_format(graph_format)
             result.serialize(sink, fmt.engine)  # type: ignore[arg-type]
             return Answer("graph", sink.buffer.getvalue(), fmt.media_type)
-        if job.results_format is None:
+        if results_format is None:
             return Answer("error", error="not_acceptable", message="solutions")
-        answer_fmt = results_format(job.results_format)
+        answer_fmt = results_format_named(results_format)
         result.serialize(sink, answer_fmt.engine)  # type: ignore[arg-type]
         kind: Literal["boolean", "solutions"] = (
             "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
         )
         return Answer(kind, sink.buffer.getvalue(), answer_fmt.media_type)
     except OverflowError:
-        return Answer("error", error="too_large", message=str(job.max_bytes))
+        return Answer("error", error="too_large", message=str(max_bytes))
     except OSError as error:
         if isinstance(error.__context__, OverflowError) or "Overflow" in str(error):
-            return Answer("error", error="too_large", message=str(job.max_bytes))
+            return Answer("error", error="too_large", message=str(max_bytes))
         raise
 
 
@@ -420,7 +441,7 @@ class EvaluatorPool:
             self._replace_later()
         else:
             self._idle.put(worker)
-        return _raise_for(answer)
+        return raise_for(answer)
 
     def close(self) -> None:
         self._closed = True
@@ -445,7 +466,7 @@ def _out_of_memory() -> QueryMemoryError:
     )
 
 
-def _raise_for(answer: Answer) -> Answer:
+def raise_for(answer: Answer) -> Answer:
     if answer.kind != "error":
         return answer
     if answer.error == "refused":

@@ -64,6 +64,45 @@ SETTINGS: tuple[Setting, ...] = (
         "the content folders at start.",
     ),
     Setting(
+        "remote_endpoint",
+        str,
+        None,
+        "Query endpoint of a SPARQL 1.1 store that holds the dataset instead of the embedded "
+        "store (docs/remote-store.md); the service then keeps no data of its own.",
+    ),
+    Setting(
+        "remote_update_endpoint",
+        str,
+        None,
+        "Update endpoint of the remote store; without it the remote store is only read.",
+    ),
+    Setting("remote_user", str, None, "User name orchkg gives the remote store, if it asks."),
+    Setting(
+        "remote_password",
+        str,
+        None,
+        "Password for remote_user (set it in the environment, ORCHKG_REMOTE_PASSWORD).",
+    ),
+    Setting("remote_auth", str, "digest", "HTTP authentication scheme: 'digest' or 'basic'."),
+    Setting(
+        "remote_max_rows",
+        int,
+        10_000,
+        "The remote store's own cap on result rows (Virtuoso's ResultSetMaxRows): an answer "
+        "that reaches it is refused with 502, never passed on cut short.",
+    ),
+    Setting(
+        "remote_hidden_graphs",
+        tuple,
+        (
+            "http://www.openlinksw.com/schemas/virtrdf#",
+            "http://www.w3.org/ns/ldp#",
+            "http://localuriqaserver/sparql",
+        ),
+        "Named graphs (or IRI prefixes) of the remote store that are not orchkg's dataset: "
+        "its system graphs. Comma-separated in the environment.",
+    ),
+    Setting(
         "union_default_graph",
         bool,
         True,
@@ -191,6 +230,17 @@ class Settings:
     base_iri: str = DEFAULT_BASE_IRI
     content_dir: str = dataclasses.field(default_factory=_default_content_dir)
     store: str | None = None
+    remote_endpoint: str | None = None
+    remote_update_endpoint: str | None = None
+    remote_user: str | None = None
+    remote_password: str | None = None
+    remote_auth: str = "digest"
+    remote_max_rows: int = 10_000
+    remote_hidden_graphs: tuple[str, ...] = (
+        "http://www.openlinksw.com/schemas/virtrdf#",
+        "http://www.w3.org/ns/ldp#",
+        "http://localuriqaserver/sparql",
+    )
     union_default_graph: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
@@ -285,6 +335,9 @@ def load_settings(
     base = values.get("base_iri", DEFAULT_BASE_IRI)
     if not base.endswith(("/", "#")):
         raise ConfigurationError(f"setting 'base_iri' must end with '/' or '#', got {base!r}")
-    if values.get("store") == "":
-        values["store"] = None
+    for optional in ("store", "remote_endpoint", "remote_update_endpoint"):
+        if values.get(optional) == "":
+            values[optional] = None
+    if values.get("store") and values.get("remote_endpoint"):
+        raise ConfigurationError("give 'store' (embedded) or 'remote_endpoint', not both")
     return Settings(**values)

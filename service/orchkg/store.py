@@ -57,7 +57,12 @@ class LoadOutcome:
 
 
 class Store(Protocol):
-    """What orchkg needs from a dataset engine."""
+    """What orchkg needs from a dataset engine: ``OxigraphStore`` (embedded) or
+    ``orchkg.remote.RemoteStore`` (any SPARQL 1.1 store)."""
+
+    union_default_graph: bool
+    base_iri: str | None
+    prefixes: dict[str, str]
 
     @property
     def version(self) -> str: ...

@@ -1,0 +1,764 @@
+"""The remote store: orchkg's dataset kept in any SPARQL 1.1 store, reached with SPARQLWrapper.
+
+``RemoteStore`` implements ``orchkg.store.Store`` over the SPARQL 1.1 Protocol: queries
+go to the query endpoint, writes (loads, updates, drops) to the update endpoint. The
+Flask service keeps no data of its own then, so any number of replicas can serve one
+remote store. Results come back as pyoxigraph's result objects, parsed from the
+endpoint's SPARQL JSON or N-Triples, so everything above the store works unchanged.
+
+What orchkg's dataset is on a remote store (docs/remote-store.md):
+
+* every named graph there except the store's own system graphs (``hidden_graphs``) and
+  orchkg's bookkeeping graphs (``urn:orchkg:``); the *default graph* of a load or an
+  update is the named graph ``urn:orchkg:default``;
+* queries without a dataset of their own see the union of those graphs (sent as
+  ``default-graph-uri`` and ``named-graph-uri``), as on the embedded store;
+* the version (ETags, cached views) is a token in ``urn:orchkg:meta`` that every write
+  through orchkg replaces, read at most once per ``version_ttl`` seconds.
+
+Traps of real stores that are turned into errors rather than wrong answers:
+
+* a result cut at the store's row cap (Virtuoso's ``ResultSetMaxRows``, announced in an
+  ``X-SPARQL-MaxRows`` header, or a result exactly ``max_rows`` long) -> 502;
+* a partial result after the store's own time limit (Virtuoso's "anytime" answers,
+  ``X-SQL-State: S1TAT``) -> 504, as is a store slower than the deadline;
+* a store that is down, refuses or answers garbage -> 502.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import threading
+import time
+import urllib.error
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import IO, cast
+
+import pyoxigraph as ox
+from SPARQLWrapper import BASIC, DIGEST, POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException, Unauthorized
+
+from orchkg.errors import (
+    ClientError,
+    ConfigurationError,
+    ForbiddenError,
+    QuerySyntaxError,
+    RdfSyntaxError,
+    StoreError,
+    UnknownFormatError,
+    UpstreamError,
+    UpstreamTimeoutError,
+)
+from orchkg.formats import RdfFormat
+from orchkg.guard import scan, tokenize
+from orchkg.rewriting import projection, push_values, substitute
+from orchkg.screening import BodyLimits
+from orchkg.store import (
+    _LOADING_PREFIX,
+    LoadOutcome,
+    Part,
+    ProgressCallback,
+    QueryResult,
+    _screened,
+    _syntax_error,
+    check_graph_iri,
+)
+
+DEFAULT_GRAPH = "urn:orchkg:default"
+"""The named graph that stands for the default graph of loads and updates."""
+META_GRAPH = "urn:orchkg:meta"
+_VERSION = "urn:orchkg:version"
+_GRAPH = "urn:orchkg:graph"
+_REGISTERED = "urn:orchkg:registered"
+_OWN_PREFIX = "urn:orchkg:"
+VIRTUOSO_SYSTEM_GRAPHS = (
+    "http://www.openlinksw.com/schemas/virtrdf#",
+    "http://www.w3.org/ns/ldp#",
+    "http://localuriqaserver/sparql",
+)
+_BNODE_CHARS = re.compile(r"[^A-Za-z0-9_]")
+_RESULTS_ACCEPT = "application/sparql-results+json"
+_GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.5"
+_GRAPH_TYPES = {
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "text/rdf+n3": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
+}
+
+
+def _literal_int(row: ox.QuerySolution, name: str) -> int:
+    value = row[name]
+    if not isinstance(value, ox.Literal):
+        raise StoreError(f"the remote store answered a count that is not a number: {value}")
+    return int(value.value)
+
+
+class RemoteStore:
+    """orchkg's dataset in a remote SPARQL 1.1 store (see the module docstring)."""
+
+    path = None  # nothing on this machine
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        update_endpoint: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        auth: str = "digest",
+        timeout: float = 5.0,
+        union_default_graph: bool = True,
+        base_iri: str | None = None,
+        prefixes: dict[str, str] | None = None,
+        max_rows: int = 10_000,
+        hidden_graphs: Sequence[str] = VIRTUOSO_SYSTEM_GRAPHS,
+        batch_size: int = 1_000,
+        version_ttl: float = 1.0,
+    ) -> None:
+        if auth not in ("digest", "basic"):
+            raise ConfigurationError(f"remote_auth must be 'digest' or 'basic', not {auth!r}")
+        self.endpoint = endpoint
+        self.update_endpoint = update_endpoint
+        self.user = user
+        self.password = password
+        self.auth = auth
+        self.timeout = timeout
+        self.union_default_graph = union_default_graph
+        self.base_iri = base_iri
+        self.prefixes = dict(prefixes or {})
+        self.max_rows = max_rows
+        self.hidden_graphs = tuple(hidden_graphs)
+        self.batch_size = batch_size
+        self.version_ttl = version_ttl
+        self._cache: tuple[float, str, list[str]] | None = None
+        self._lock = threading.Lock()
+        self._prefixes = " ".join(f"PREFIX {name}: <{iri}>" for name, iri in self.prefixes.items())
+
+    # -- the wire ----------------------------------------------------------
+    def _request(
+        self,
+        text: str,
+        *,
+        update: bool = False,
+        accept: str = _RESULTS_ACCEPT,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        timeout: float | None = None,
+    ) -> tuple[bytes, str, Mapping[str, str]]:
+        """Send a query or an update; return the body, its media type and the headers."""
+        target = self.update_endpoint if update else self.endpoint
+        if target is None:
+            raise ForbiddenError(
+                "the remote store has no update endpoint configured (remote_update_endpoint)"
+            )
+        limit = timeout or self.timeout
+        wrapper = SPARQLWrapper(target)
+        wrapper.setMethod(POST)
+        wrapper.setRequestMethod(URLENCODED)
+        wrapper.setOnlyConneg(True)  # the Accept header alone: no format=, output=, results=
+        wrapper.setTimeout(max(int(limit + 0.999), 1))
+        wrapper.setQuery(text)
+        wrapper.clearCustomHttpHeader("Accept")
+        wrapper.addCustomHttpHeader("Accept", accept)
+        if self.user is not None:
+            wrapper.setHTTPAuth(DIGEST if self.auth == "digest" else BASIC)
+            wrapper.setCredentials(self.user, self.password or "")
+        if not update:
+            # the store's own time limit (Virtuoso and Fuseki read 'timeout', milliseconds)
+            wrapper.addParameter("timeout", str(int(limit * 1000)))
+        for iri in default_graphs:
+            wrapper.addDefaultGraph(iri)
+        for iri in named_graphs:
+            wrapper.addNamedGraph(iri)
+        body, media_type, headers = _send(wrapper, target, limit)
+        if headers.get("x-sql-state") == "S1TAT":
+            raise UpstreamTimeoutError(
+                f"the remote store stopped the query at its {limit:g} s limit and returned "
+                "an incomplete answer, which orchkg does not pass on"
+            )
+        if "x-sparql-maxrows" in headers:
+            raise UpstreamError(
+                f"the remote store cut the answer at {headers['x-sparql-maxrows']} rows "
+                "(its result-size limit); narrow the query or add LIMIT"
+            )
+        return body, media_type, headers
+
+    def _text(self, sparql: str, base_iri: str | None = None) -> str:
+        """The text with the service-defined BASE and prefixes in front, on its first line
+        (so the line numbers in the store's error messages stay the user's).
+
+        A BASE the text starts with stays first (Virtuoso takes no BASE after a PREFIX).
+        """
+        tokens = tokenize(sparql)
+        if len(tokens) > 1 and tokens[0].is_word("BASE") and tokens[1].kind == "iri":
+            at = tokens[1].end
+            return f"{sparql[:at]} {self._prefixes} {sparql[at:]}"
+        base = base_iri or self.base_iri
+        return f"{f'BASE <{base}> ' if base else ''}{self._prefixes} {sparql}"
+
+    # -- reading -----------------------------------------------------------
+    @property
+    def version(self) -> str:
+        """The token the last write through orchkg left, read at most once per ``version_ttl``."""
+        return self._meta()[0]
+
+    def _meta(self) -> tuple[str, list[str]]:
+        """(version token, orchkg's graphs) from the bookkeeping graph, cached ``version_ttl``.
+
+        The graphs are a register kept by orchkg's own writes: listing a store's graphs
+        with SPARQL (``SELECT DISTINCT ?g``) reads every quad (1.8 s on a near-empty
+        Virtuoso). With no register yet, it is built once by that scan.
+        """
+        now = time.monotonic()
+        cached = self._cache
+        if cached is not None and now - cached[0] < self.version_ttl:
+            return cached[1], list(cached[2])
+        body, _, _ = self._request(
+            f"SELECT ?p ?o WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> ?p ?o }} }}"
+        )
+        token, graphs, registered = "unversioned", [], False
+        for row in cast(ox.QuerySolutions, _parse_results(body)):
+            predicate, value = row["p"], row["o"]
+            if not isinstance(predicate, ox.NamedNode) or value is None:
+                continue
+            if predicate.value == _VERSION:
+                token = value.value if isinstance(value, ox.Literal) else token
+            elif predicate.value == _GRAPH and isinstance(value, ox.NamedNode):
+                graphs.append(value.value)
+            elif predicate.value == _REGISTERED:
+                registered = True
+        if not registered and self.update_endpoint is not None:
+            self.register_graphs()
+            return self._meta()
+        if not registered:
+            graphs = self._scan_graphs()
+        found = sorted(graph for graph in graphs if self._ours(graph))
+        self._cache = (now, f"remote-{token}", found)
+        return f"remote-{token}", list(found)
+
+    def _scan_graphs(self) -> list[str]:
+        """Every named graph of the store, found the slow way (by reading every quad)."""
+        body, _, _ = self._request(
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", timeout=max(self.timeout, 60)
+        )
+        return sorted(
+            node.value
+            for row in cast(ox.QuerySolutions, _parse_results(body))
+            if isinstance(node := row["g"], ox.NamedNode)
+        )
+
+    def register_graphs(self) -> None:
+        """Rebuild the register of orchkg's graphs from the store's graphs as they are."""
+        found = [graph for graph in self._scan_graphs() if self._ours(graph)]
+        self._write([], register=found, rebuild=True)
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        base_iri: str | None = None,
+        substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+        timeout: float | None = None,
+    ) -> QueryResult:
+        """Run a read query on the remote store, within ``timeout`` (default: the store's)."""
+        text = push_values(substitute(sparql, substitutions or {}))
+        found = scan(sparql)
+        kind = _query_form(sparql)
+        if default_graphs is None and named_graphs is None and not found.declares_dataset:
+            ours = self.graphs()
+            if self.union_default_graph:
+                default_graphs, named_graphs = [*ours, DEFAULT_GRAPH], ours
+            else:
+                default_graphs, named_graphs = [DEFAULT_GRAPH], ours
+        accept = _GRAPH_ACCEPT if kind in ("CONSTRUCT", "DESCRIBE") else _RESULTS_ACCEPT
+        body, media_type, _ = self._request(
+            self._text(text, base_iri),
+            accept=accept,
+            default_graphs=default_graphs or (),
+            named_graphs=named_graphs or (),
+            timeout=timeout,
+        )
+        if kind in ("CONSTRUCT", "DESCRIBE"):
+            return _parse_triples(body, media_type)
+        result = _parse_results(body, projection(sparql))
+        if isinstance(result, ox.QuerySolutions):
+            rows = list(result)
+            if len(rows) >= self.max_rows and not _limited_below(sparql, self.max_rows):
+                raise UpstreamError(
+                    f"the remote store returned {len(rows):,} rows, its result-size limit "
+                    f"({self.max_rows:,}); the answer may be cut short: narrow the query or "
+                    "add LIMIT"
+                )
+            return _solutions(result.variables, rows)
+        return result
+
+    def graphs(self) -> list[str]:
+        return self._meta()[1]
+
+    def _ours(self, iri: str) -> bool:
+        return not iri.startswith(_OWN_PREFIX) and not any(
+            iri.startswith(hidden) for hidden in self.hidden_graphs
+        )
+
+    def has_graph(self, graph: str) -> bool:
+        """Whether the named graph holds triples (a SPARQL store keeps no empty graphs)."""
+        check_graph_iri(graph)
+        body, _, _ = self._request(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        return bool(cast(ox.QueryBoolean, _parse_results(body)))
+
+    def triple_count(self, graph: str | None = None) -> int:
+        if graph is None:
+            graphs = [*self.graphs(), DEFAULT_GRAPH]
+            pattern = "?s ?p ?o"
+        else:
+            graphs, pattern = [], f"GRAPH <{check_graph_iri(graph)}> {{ ?s ?p ?o }}"
+        body, _, _ = self._request(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", default_graphs=graphs
+        )
+        rows = list(cast(ox.QuerySolutions, _parse_results(body)))
+        return _literal_int(rows[0], "n") if rows else 0
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad of one graph (``DEFAULT_GRAPH`` for None) or, with ``graph="*"``, of
+        the dataset; read page by page under the store's row cap, in a stable order."""
+        if graph == "*":
+            targets = [*self.graphs(), DEFAULT_GRAPH]
+        else:
+            targets = [DEFAULT_GRAPH if graph is None else check_graph_iri(graph)]
+        for target in targets:
+            name: ox.NamedNode | ox.DefaultGraph = (
+                ox.DefaultGraph() if target == DEFAULT_GRAPH else ox.NamedNode(target)
+            )
+            offset = 0
+            while True:
+                body, _, _ = self._request(
+                    f"SELECT ?s ?p ?o WHERE {{ GRAPH <{target}> {{ ?s ?p ?o }} }} "
+                    f"ORDER BY ?s ?p ?o LIMIT {self.max_rows - 1} OFFSET {offset}"
+                )
+                rows = list(cast(ox.QuerySolutions, _parse_results(body)))
+                for row in rows:
+                    subject, predicate, obj = row["s"], row["p"], row["o"]
+                    if not isinstance(predicate, ox.NamedNode) or subject is None or obj is None:
+                        raise UpstreamError(f"the remote store answered a broken row: {row}")
+                    yield ox.Quad(subject, predicate, obj, name)
+                if len(rows) < self.max_rows - 1:
+                    break
+                offset += len(rows)
+
+    def export(self, output: IO[bytes], fmt: RdfFormat, *, graph: str | None = None) -> None:
+        if graph is not None:
+            self.export_graph(output, fmt, graph)
+            return
+        if not fmt.datasets:
+            raise UnknownFormatError(
+                f"{fmt.name} holds one graph: name the graph to export, or pick trig or nquads"
+            )
+        ox.serialize(self.quads("*"), output, fmt.engine)
+
+    def export_graph(
+        self,
+        output: IO[bytes],
+        fmt: RdfFormat,
+        graph: str | None,
+        *,
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
+        triples = (ox.Triple(q.subject, q.predicate, q.object) for q in self.quads(graph))
+        if fmt.datasets:
+            ox.serialize(self.quads(graph), output, fmt.engine, prefixes=prefixes)
+        else:
+            ox.serialize(triples, output, fmt.engine, prefixes=prefixes)
+
+    # -- writing -----------------------------------------------------------
+    def _write(
+        self,
+        steps: Sequence[str],
+        *,
+        register: Sequence[str] = (),
+        unregister: Sequence[str] = (),
+        rebuild: bool = False,
+    ) -> None:
+        """One update request: the steps, the register's changes, a new version token."""
+        token = uuid.uuid4().hex
+        meta = f"<{META_GRAPH}>"
+        bookkeeping = [f"DELETE WHERE {{ GRAPH {meta} {{ {meta} <{_VERSION}> ?v }} }}"]
+        if rebuild:
+            bookkeeping.append(f"DROP SILENT GRAPH {meta}")
+        if unregister:
+            listed = " ".join(f"{meta} <{_GRAPH}> <{graph}> ." for graph in unregister)
+            bookkeeping.append(f"DELETE DATA {{ GRAPH {meta} {{ {listed} }} }}")
+        listed = " ".join(f"{meta} <{_GRAPH}> <{graph}> ." for graph in register)
+        bookkeeping.append(
+            f'INSERT DATA {{ GRAPH {meta} {{ {meta} <{_VERSION}> "{token}" ; '
+            f"<{_REGISTERED}> true . {listed} }} }}"
+        )
+        try:
+            self._request(" ;\n".join([*steps, *bookkeeping]), update=True)
+        finally:
+            self._cache = None
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run SPARQL Update on the remote store, the default graph being ``DEFAULT_GRAPH``.
+
+        Whether a multi-operation update is atomic is up to the store (Virtuoso's is not).
+        """
+        self._write([self._text(sparql, base_iri)])
+        self.register_graphs()  # an update may have made or emptied any graph
+
+    def drop_graph(self, graph: str | None) -> bool:
+        target = DEFAULT_GRAPH if graph is None else check_graph_iri(graph)
+        if graph is not None and not self.has_graph(target):
+            return False
+        self._write([f"DROP SILENT GRAPH <{target}>"], unregister=[target])
+        return True
+
+    def load(
+        self,
+        source: IO[bytes],
+        fmt: RdfFormat,
+        *,
+        source_name: str,
+        graph: str | None = None,
+        base_iri: str | None = None,
+        replace: bool = True,
+        on_progress: ProgressCallback | None = None,
+    ) -> int:
+        outcome = self.load_parts(
+            [Part(source, fmt, source_name)],
+            graph=graph,
+            base_iri=base_iri,
+            replace=replace,
+            on_progress=on_progress,
+        )
+        return outcome.quads
+
+    def load_parts(
+        self,
+        parts: Sequence[Part],
+        *,
+        graph: str | None = None,
+        base_iri: str | None = None,
+        replace: bool = True,
+        single_graph: bool = False,
+        on_progress: ProgressCallback | None = None,
+        limits: BodyLimits | None = None,
+    ) -> LoadOutcome:
+        """Load RDF in batches into staging graphs, then publish them in one update.
+
+        A load that fails (bad syntax, the store refusing) drops its staging graphs and
+        changes nothing. Blank nodes keep their identity when the whole load fits in one
+        batch; a larger load gives them skolem IRIs (RDF 1.1 Concepts, section 3.5), as
+        one request cannot name a blank node that another request made.
+        """
+        if limits is not None:
+            parts = [_screened(part, limits) for part in parts]
+        target = DEFAULT_GRAPH if graph is None else check_graph_iri(graph)
+        existed_before = set(self.graphs())
+        run = _RemoteLoad(parts, target, base_iri, single_graph)
+        if single_graph or not any(part.fmt.datasets for part in parts):
+            run.staged(target)  # the addressed graph is replaced even by an empty load
+        batch: list[tuple[str, ox.Quad]] = []
+        skolem = False
+        try:
+            for item in run.quads():
+                batch.append(item)
+                if len(batch) >= self.batch_size:
+                    skolem = True  # more than one batch: blank nodes cannot span requests
+                    self._insert(_grouped(batch, run.staged, skolem, run.token))
+                    batch = []
+                    if on_progress is not None:
+                        on_progress(run.count, 0)
+            if batch:
+                self._insert(_grouped(batch, run.staged, skolem, run.token))
+            self._publish(run.staging, replace)
+        except SyntaxError as error:
+            self._discard(run.staging)
+            raise _syntax_error(error, run.current) from error
+        except BaseException:
+            self._discard(run.staging)
+            raise
+        if on_progress is not None:
+            on_progress(run.count, 0)
+        created = frozenset(
+            name for name in run.staging if name != DEFAULT_GRAPH and name not in existed_before
+        )
+        return LoadOutcome(run.count, created)
+
+    def _insert(self, blocks: list[str]) -> None:
+        # INSERT ... WHERE {}, not INSERT DATA: Virtuoso refuses blank nodes in INSERT DATA;
+        # a template's blank nodes are one fresh set for the one solution of the empty WHERE
+        self._request(f"INSERT {{ {' '.join(blocks)} }} WHERE {{}}", update=True)
+
+    def _publish(self, staging: Mapping[str, str], replace: bool) -> None:
+        verb = "MOVE" if replace else "ADD"
+        steps = []
+        for target, temporary in staging.items():
+            steps.append(f"{verb} SILENT GRAPH <{temporary}> TO GRAPH <{target}>")
+            if not replace:
+                steps.append(f"DROP SILENT GRAPH <{temporary}>")
+        self._write(steps, register=[name for name in staging if name != DEFAULT_GRAPH])
+
+    def _discard(self, staging: Mapping[str, str]) -> None:
+        if not staging:
+            return
+        # if this fails too, the next start drops them (drop_unfinished_loads)
+        with contextlib.suppress(UpstreamError, ForbiddenError):
+            self._request(
+                " ;\n".join(f"DROP SILENT GRAPH <{name}>" for name in staging.values()),
+                update=True,
+            )
+
+    def drop_unfinished_loads(self) -> None:
+        """Drop staging graphs a crashed load left behind."""
+        left = [graph for graph in self._scan_graphs() if graph.startswith(_LOADING_PREFIX)]
+        if left:
+            self._discard({name: name for name in left})
+
+    def close(self) -> None:
+        """Nothing to close: every request opens and closes its own connection."""
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+class _RemoteLoad:
+    """One load's state: the staging graph of each target, the quads read, the source."""
+
+    def __init__(
+        self, parts: Sequence[Part], target: str, base_iri: str | None, single_graph: bool
+    ) -> None:
+        self.parts = parts
+        self.target = target
+        self.base_iri = base_iri
+        self.single_graph = single_graph
+        self.token = uuid.uuid4().hex
+        self.staging: dict[str, str] = {}
+        self.count = 0
+        self.current = parts[0].name if parts else "input"
+
+    def staged(self, name: str) -> str:
+        """The staging graph that stands for the graph ``name`` while the load runs."""
+        if name.startswith(_OWN_PREFIX) and name != DEFAULT_GRAPH:
+            raise ClientError(f"graph IRIs under {_OWN_PREFIX} are reserved for orchkg")
+        if name not in self.staging:
+            self.staging[name] = f"{_LOADING_PREFIX}{self.token}:{len(self.staging)}"
+        return self.staging[name]
+
+    def quads(self) -> Iterator[tuple[str, ox.Quad]]:
+        """(target graph, quad) for every quad of every part."""
+        for part in self.parts:
+            self.current = part.name
+            parser = ox.parse(
+                part.source, part.fmt.engine, base_iri=self.base_iri, rename_blank_nodes=True
+            )
+            for quad in parser:
+                self.count += 1
+                name = self.target
+                if not isinstance(quad.graph_name, ox.DefaultGraph):
+                    if self.single_graph:
+                        raise ClientError(
+                            f"{part.name}: holds the named graph {quad.graph_name}; a single "
+                            "graph is written here, so send triples only"
+                        )
+                    if isinstance(quad.graph_name, ox.BlankNode):
+                        raise RdfSyntaxError(
+                            "blank-node graph names are not supported", source=part.name
+                        )
+                    name = check_graph_iri(quad.graph_name.value)
+                yield name, quad
+
+
+def _send(wrapper: SPARQLWrapper, target: str, limit: float) -> tuple[bytes, str, dict[str, str]]:
+    """The one seam where SPARQLWrapper's and urllib's errors become orchkg's."""
+    started = time.monotonic()
+    try:
+        response = wrapper.query().response
+        body = _read_before(response, started + limit + 1.0)
+        media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
+        return body, media_type, {name.lower(): value for name, value in response.headers.items()}
+    except QueryBadFormed as error:
+        raise QuerySyntaxError(f"the remote store refused the query: {_detail(error)}") from None
+    except Unauthorized as error:
+        raise UpstreamError(
+            f"the remote store refused orchkg's credentials: {_detail(error)}"
+        ) from None
+    except SPARQLWrapperException as error:  # 404, 414, 500 and the rest
+        raise UpstreamError(f"the remote store failed: {_detail(error)}") from None
+    except urllib.error.HTTPError as error:
+        raise UpstreamError(
+            f"the remote store answered {error.code} {error.reason}: {_read_error(error)}"
+        ) from None
+    except TimeoutError as error:
+        raise UpstreamTimeoutError(f"the remote store did not answer within {limit:g} s") from error
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, TimeoutError):
+            raise UpstreamTimeoutError(
+                f"the remote store did not answer within {limit:g} s"
+            ) from None
+        raise UpstreamError(f"cannot reach the remote store at {target}: {error.reason}") from None
+    except OSError as error:
+        raise UpstreamError(f"the connection to the remote store failed: {error}") from None
+
+
+def _detail(error: BaseException) -> str:
+    text = str(error).strip()
+    for marker in ("Response:\n", "Response:"):
+        if marker in text:
+            text = text.split(marker, 1)[1]
+    text = text.replace("b'", "").replace("\\n", " ").strip(" '\"")
+    return " ".join(text.split())[:500]
+
+
+def _read_error(error: urllib.error.HTTPError) -> str:
+    try:
+        return " ".join(error.read(2000).decode("utf-8", "replace").split())[:500]
+    except OSError:
+        return ""
+
+
+def _read_before(response: IO[bytes], deadline: float) -> bytes:
+    """The whole body, unless it takes past ``deadline`` (a store that dribbles)."""
+    chunks: list[bytes] = []
+    while True:
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        chunk = response.read(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _parse_results(body: bytes, names: Sequence[str] = ()) -> QueryResult:
+    """SPARQL JSON results as pyoxigraph's objects, mended where Virtuoso departs from the
+    format: blank-node labels such as ``nodeID://b10001`` (not valid labels) are made
+    valid, an ASK answered as one row of ``__ASK_RETVAL`` becomes a boolean, and a column
+    it names ``callret-N`` gets the name the query gives it (``names``, in order)."""
+    if b"nodeID://" in body or b"__ASK_RETVAL" in body or b'"callret-' in body:
+        body = _mended(body, names)
+    try:
+        return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+    except (SyntaxError, ValueError) as error:
+        raise UpstreamError(
+            f"the remote store's answer is not SPARQL JSON results: {error}"
+        ) from None
+
+
+def _mended(body: bytes, names: Sequence[str]) -> bytes:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return body  # reported as unparseable by the caller
+    columns = document.get("head", {}).get("vars", [])
+    if len(columns) == len(names) and any(name.startswith("callret-") for name in columns):
+        renamed = dict(zip(columns, names, strict=True))
+        document["head"]["vars"] = list(names)
+        document["results"]["bindings"] = [
+            {renamed.get(key, key): value for key, value in row.items()}
+            for row in document.get("results", {}).get("bindings", [])
+        ]
+    if document.get("head", {}).get("vars") == ["__ASK_RETVAL"]:
+        rows = document.get("results", {}).get("bindings", [])
+        value = rows[0].get("__ASK_RETVAL", {}).get("value") if rows else "0"
+        return json.dumps({"head": {}, "boolean": value not in ("0", "false")}).encode()
+    for row in document.get("results", {}).get("bindings", []):
+        for term in row.values():
+            if term.get("type") == "bnode":
+                term["value"] = _BNODE_CHARS.sub("_", term["value"].removeprefix("nodeID://"))
+    return json.dumps(document).encode()
+
+
+def _parse_triples(body: bytes, media_type: str) -> ox.QueryTriples:
+    fmt = _GRAPH_TYPES.get(media_type)
+    if fmt is None:
+        raise UpstreamError(f"the remote store answered a graph as {media_type!r}")
+    try:
+        triples = [quad.triple for quad in ox.parse(body, fmt)]
+    except SyntaxError as error:
+        raise UpstreamError(f"the remote store's graph does not parse: {error}") from None
+    return _as_query_triples(triples)
+
+
+def _as_query_triples(triples: list[ox.Triple]) -> ox.QueryTriples:
+    """pyoxigraph's graph-result object for ``triples`` (built by a CONSTRUCT over them)."""
+    scratch = ox.Store()
+    scratch.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    result = scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")
+    assert isinstance(result, ox.QueryTriples)
+    return result
+
+
+def _solutions(variables: list[ox.Variable], rows: list[ox.QuerySolution]) -> ox.QuerySolutions:
+    """Solutions that were read already, as a fresh pyoxigraph result object."""
+    bindings = []
+    for row in rows:
+        binding = {}
+        for variable in variables:
+            term = row[variable]
+            if term is not None:
+                binding[variable.value] = _json_term(term)
+        bindings.append(binding)
+    document = {"head": {"vars": [v.value for v in variables]}, "results": {"bindings": bindings}}
+    result = ox.parse_query_results(json.dumps(document), ox.QueryResultsFormat.JSON)
+    assert isinstance(result, ox.QuerySolutions)
+    return result
+
+
+def _json_term(term: object) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    assert isinstance(term, ox.Literal)
+    found = {"type": "literal", "value": term.value}
+    if term.language:
+        found["xml:lang"] = term.language
+    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        found["datatype"] = term.datatype.value
+    return found
+
+
+def _query_form(text: str) -> str:
+    for token in tokenize(scan(text).text):
+        if token.depth == 0 and token.is_word("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            return token.value.upper()
+    return "SELECT"
+
+
+def _limited_below(text: str, cap: int) -> bool:
+    """Whether the query's own top-level LIMIT keeps it under ``cap`` rows."""
+    tokens = tokenize(scan(text).text)
+    for index, token in enumerate(tokens[:-1]):
+        if token.depth == 0 and token.is_word("LIMIT") and tokens[index + 1].value.isdigit():
+            return int(tokens[index + 1].value) <= cap
+    return False
+
+
+def _grouped(
+    batch: list[tuple[str, ox.Quad]], staged: Callable[[str], str], skolem: bool, token: str
+) -> list[str]:
+    """``GRAPH <staging> { ... }`` blocks for a batch of (target graph, quad)."""
+    by_graph: dict[str, list[str]] = {}
+    for name, quad in batch:
+        subject, obj = quad.subject, quad.object
+        if skolem:
+            line = f"{_skolem(subject, token)} {quad.predicate} {_skolem(obj, token)} ."
+        else:
+            line = f"{subject} {quad.predicate} {obj} ."
+        by_graph.setdefault(staged(name), []).append(line)
+    return [f"GRAPH <{name}> {{ {' '.join(lines)} }}" for name, lines in by_graph.items()]
+
+
+def _skolem(
+    term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, token: str
+) -> ox.NamedNode | ox.Literal | ox.Triple:
+    """A blank node as a skolem IRI of this load (RDF 1.1 Concepts, section 3.5)."""
+    if isinstance(term, ox.BlankNode):
+        return ox.NamedNode(f"urn:orchkg:genid:{token}:{term.value}")
+    return term

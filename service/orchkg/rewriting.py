@@ -1,0 +1,263 @@
+"""Query text rewritten for a remote store: the same answers, in forms such stores handle.
+
+Two rewrites, both on the tokens of ``orchkg.guard.tokenize`` (never on raw text):
+
+* ``substitute``: pyoxigraph binds a canned query's parameters by *substitution*; a
+  SPARQL store has nothing like it, so the term is written into the text in place of
+  the variable (and the variable kept in the answer).
+* ``push_values``: a VALUES block at the top of the query's WHERE clause, or after the
+  query (a canned query's list parameters), is copied into every group pattern below
+  that uses one of its variables. A join with the same block changes no answer there
+  (the solutions of the whole query carry those values anyway), but Virtuoso 7 needs
+  the values where a property path starts ("transitive start not given") and loses
+  trailing VALUES blocks in subqueries ("No column ...").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import pyoxigraph as ox
+
+from orchkg.guard import Token, tokenize
+
+_CLAUSE_ENDS = frozenset({"WHERE", "HAVING", "LIMIT", "OFFSET", "VALUES", "ORDER", "GROUP"})
+
+
+def substitute(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+    """The query with each bound variable replaced by its term.
+
+    The variable keeps its place in the answer: in a projection ``?v`` becomes
+    ``(term AS ?v)``; in GROUP BY and ORDER BY it becomes ``(term)``; everywhere else,
+    subqueries and filters included, the term itself.
+
+    >>> substitute("SELECT ?x ?c WHERE { ?x a ?c } ORDER BY ?c", {"c": ox.NamedNode("http://e/C")})
+    'SELECT ?x (<http://e/C> AS ?c) WHERE { ?x a <http://e/C> } ORDER BY (<http://e/C>)'
+    """
+    if not bindings:
+        return text
+    pieces: list[str] = []
+    at = 0
+    clause: tuple[str, int] | None = None  # ("select" | "by", depth) while in such a list
+    tokens = tokenize(text)
+    for index, token in enumerate(tokens):
+        if token.is_word("SELECT"):
+            clause = ("select", token.depth)
+        elif token.is_word("BY"):
+            clause = ("by", token.depth)
+        elif clause is not None and _ends_clause(token, clause):
+            clause = None
+        if token.kind != "var" or token.value[1:] not in bindings:
+            continue
+        if index and tokens[index - 1].is_word("AS"):
+            continue  # the variable an expression is bound to keeps its name
+        term = str(bindings[token.value[1:]])
+        if clause is not None and token.depth == clause[1]:
+            replacement = f"({term} AS {token.value})" if clause[0] == "select" else f"({term})"
+        else:
+            replacement = term
+        pieces.append(text[at : token.start])
+        pieces.append(replacement)
+        at = token.end
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+def projection(text: str) -> list[str]:
+    """The names the query's outermost SELECT gives its columns, in order (empty for
+    ``SELECT *`` and the other query forms).
+
+    >>> projection("SELECT ?a (?b AS ?c) (COUNT(*) AS ?n) WHERE { ?a ?p ?b }")
+    ['a', 'c', 'n']
+    """
+    names: list[str] = []
+    tokens = tokenize(text)
+    select = next((i for i, t in enumerate(tokens) if t.depth == 0 and t.is_word("SELECT")), None)
+    if select is None:
+        return names
+    for index in range(select + 1, len(tokens)):
+        token = tokens[index]
+        if token.depth == 0 and (token.value in ("{", "*") or token.is_word("WHERE", "FROM")):
+            return names if token.value != "*" else []
+        if token.kind != "var":
+            continue
+        if token.depth == 0 or tokens[index - 1].is_word("AS"):
+            names.append(token.value[1:])
+    return names
+
+
+def _ends_clause(token: Token, clause: tuple[str, int]) -> bool:
+    if token.depth > clause[1]:
+        return False
+    return (
+        (token.kind == "open" and token.value == "{")
+        or token.kind == "close"
+        or token.is_word(*_CLAUSE_ENDS)
+        or (clause[0] == "select" and token.is_word("FROM"))
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Block:
+    """A VALUES block: where its text is, and the variables it binds."""
+
+    start: int
+    end: int
+    variables: frozenset[str]
+    inside: int | None  # the index of the "{" token of the group holding it (None: trailing)
+
+
+def push_values(text: str) -> str:
+    """The query with its leading or trailing VALUES blocks copied into the groups below.
+
+    >>> push_values("SELECT ?n WHERE { { ?p a ?n } UNION { ?n a ?p } } VALUES ?p { <x:a> }")
+    'SELECT ?n WHERE { VALUES ?p { <x:a> } { VALUES ?p { <x:a> } ?p a ?n } UNION { VALUES ?p { <x:a> } ?n a ?p } } '
+    """
+    tokens = tokenize(text)
+    blocks = _movable_blocks(tokens)
+    if not blocks:
+        return text
+    inserts: list[tuple[int, str]] = []
+    where = _outer_where(tokens)
+    for block in blocks:
+        snippet = text[block.start : block.end]
+        targets = set(_groups_using(tokens, block))
+        if block.inside is None and where is not None:
+            targets.add(where)  # a trailing block joins the whole WHERE clause
+        for index in targets:
+            inserts.append((tokens[index].end, f" {snippet}"))
+    removals = [block for block in blocks if block.inside is None]
+    edits = sorted(
+        [(at, at, snippet) for at, snippet in inserts]
+        + [(block.start, block.end, "") for block in removals],
+        reverse=True,
+    )
+    for start, end, snippet in edits:
+        text = f"{text[:start]}{snippet}{text[end:]}"
+    return text
+
+
+def _outer_where(tokens: list[Token]) -> int | None:
+    """The index of the "{" that opens the query's WHERE clause."""
+    opens = [i for i, t in enumerate(tokens) if t.depth == 0 and t.value == "{"]
+    if not opens:
+        return None
+    if any(t.depth == 0 and t.is_word("CONSTRUCT") for t in tokens) and len(opens) > 1:
+        first = opens[0]
+        if not (first and tokens[first - 1].is_word("WHERE")):
+            return opens[1]  # the first group is the template
+    return opens[0]
+
+
+def _movable_blocks(tokens: list[Token]) -> list[_Block]:
+    """The VALUES blocks first in the outermost WHERE group, or after the query."""
+    found = []
+    where = _outer_where(tokens)
+    for index, token in enumerate(tokens):
+        if not token.is_word("VALUES"):
+            continue
+        if token.depth == 0:
+            inside = None
+        elif where is not None and token.depth == 1 and index == where + 1:
+            inside = where
+        else:
+            continue
+        block = _block_at(tokens, index, inside)
+        if block is not None:
+            found.append(block)
+    return found
+
+
+def _block_at(tokens: list[Token], index: int, inside: int | None) -> _Block | None:
+    depth = tokens[index].depth
+    variables = set()
+    cursor = index + 1
+    while cursor < len(tokens) and tokens[cursor].value != "{":
+        if tokens[cursor].kind == "var":
+            variables.add(tokens[cursor].value[1:])
+        cursor += 1
+    end = next(
+        (
+            j
+            for j in range(cursor + 1, len(tokens))
+            if tokens[j].depth == depth and tokens[j].kind == "close"
+        ),
+        None,
+    )
+    if end is None or not variables:
+        return None
+    return _Block(tokens[index].start, tokens[end].end, frozenset(variables), inside)
+
+
+def _groups_using(tokens: list[Token], block: _Block) -> list[int]:
+    """The "{" of every pattern group that uses a variable of ``block`` at its own level,
+    not inside a data block, a template, a SERVICE or a subquery that hides the variable."""
+    found = []
+    stack: list[bool] = []  # per open bracket: may groups inside it get the block?
+    for index, token in enumerate(tokens):
+        if token.kind == "close":
+            if stack:
+                stack.pop()
+            continue
+        if token.kind != "open":
+            continue
+        allowed = stack[-1] if stack else True
+        if token.value == "{":
+            descend, join = _pattern_group(tokens, index, block)
+            allowed = allowed and descend
+            if allowed and join and index != block.inside and _uses(tokens, index, block.variables):
+                found.append(index)
+        stack.append(allowed)
+    return found
+
+
+def _pattern_group(tokens: list[Token], index: int, block: _Block) -> tuple[bool, bool]:
+    """For the group opened at ``index``: (may the groups inside it get the block, may this
+    group itself get it)."""
+    before = tokens[index - 1] if index else None
+    if before is None:
+        return False, False
+    if before.is_word("DATA", "CONSTRUCT") or _in_values_header(tokens, index):
+        return False, False
+    back = tokens[index - 2] if index > 1 else None
+    if before.is_word("SILENT") or (back is not None and back.is_word("SERVICE", "SILENT")):
+        return False, False  # SERVICE [SILENT] <endpoint> { ... }: the block stays here
+    after = tokens[index + 1] if index + 1 < len(tokens) else None
+    if after is not None and after.is_word("SELECT"):  # a subquery: only its WHERE may
+        return _projects(tokens, index + 1, block.variables), False
+    return True, True
+
+
+def _in_values_header(tokens: list[Token], index: int) -> bool:
+    """Whether the "{" at ``index`` opens the data of a VALUES block."""
+    cursor = index - 1
+    while (
+        cursor >= 0
+        and tokens[cursor].kind in ("var", "open", "close")
+        and tokens[cursor].value != "}"
+    ):
+        cursor -= 1
+    return cursor >= 0 and tokens[cursor].is_word("VALUES")
+
+
+def _projects(tokens: list[Token], select: int, variables: frozenset[str]) -> bool:
+    depth = tokens[select].depth
+    for token in tokens[select + 1 :]:
+        if token.depth == depth and (token.value == "{" or token.is_word("WHERE")):
+            return False
+        if token.value == "*":
+            return True
+        if token.kind == "var" and token.value[1:] in variables:
+            return True
+    return False
+
+
+def _uses(tokens: list[Token], index: int, variables: frozenset[str]) -> bool:
+    depth = tokens[index].depth + 1
+    for token in tokens[index + 1 :]:
+        if token.depth < depth:
+            return False
+        if token.depth == depth and token.kind == "var" and token.value[1:] in variables:
+            return True
+    return False
