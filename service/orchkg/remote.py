@@ -54,7 +54,7 @@ from orchkg.errors import (
 )
 from orchkg.formats import RdfFormat
 from orchkg.guard import scan, tokenize
-from orchkg.rewriting import projection, push_values, substitute
+from orchkg.rewriting import inline_values, projection, push_values, substitute
 from orchkg.screening import BodyLimits
 from orchkg.store import (
     _LOADING_PREFIX,
@@ -268,7 +268,7 @@ class RemoteStore:
         timeout: float | None = None,
     ) -> QueryResult:
         """Run a read query on the remote store, within ``timeout`` (default: the store's)."""
-        text = push_values(substitute(sparql, substitutions or {}))
+        text = push_values(inline_values(substitute(sparql, substitutions or {})))
         found = scan(sparql)
         kind = _query_form(sparql)
         if default_graphs is None and named_graphs is None and not found.declares_dataset:

@@ -25,7 +25,7 @@ from orchkg.guard import Token, tokenize
 _CLAUSE_ENDS = frozenset({"WHERE", "HAVING", "LIMIT", "OFFSET", "VALUES", "ORDER", "GROUP"})
 
 
-def substitute(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+def substitute(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal | str]) -> str:
     """The query with each bound variable replaced by its term.
 
     The variable keeps its place in the answer: in a projection ``?v`` becomes
@@ -52,7 +52,7 @@ def substitute(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> 
             continue
         if index and tokens[index - 1].is_word("AS"):
             continue  # the variable an expression is bound to keeps its name
-        term = str(bindings[token.value[1:]])
+        term = str(bindings[token.value[1:]])  # an engine term, or the text of one
         if clause is not None and token.depth == clause[1]:
             replacement = f"({term} AS {token.value})" if clause[0] == "select" else f"({term})"
         else:
@@ -106,6 +106,74 @@ class _Block:
     end: int
     variables: frozenset[str]
     inside: int | None  # the index of the "{" token of the group holding it (None: trailing)
+
+
+def inline_values(text: str) -> str:
+    """The query with each leading or trailing one-row VALUES block written in as constants
+    (``substitute``), so a property path starts at a constant: Virtuoso 7 does not
+    start one at a VALUES binding ("transitive start not given").
+
+    >>> inline_values("SELECT ?n WHERE { VALUES ?p { <x:a> } ?p <x:q>* ?n }")
+    'SELECT ?n WHERE {  <x:a> <x:q>* ?n }'
+    """
+    tokens = tokenize(text)
+    bindings: dict[str, str] = {}
+    cut: list[_Block] = []
+    for block in _movable_blocks(tokens):
+        row = _single_row(tokens, block)
+        if row is not None:
+            bindings.update(row)
+            cut.append(block)
+    for block in sorted(cut, key=lambda b: b.start, reverse=True):
+        text = f"{text[: block.start]}{text[block.end :]}"
+    return substitute(text, bindings) if bindings else text
+
+
+def _single_row(tokens: list[Token], block: _Block) -> dict[str, str] | None:
+    """{variable: term text} when ``block`` holds exactly one row without UNDEF."""
+    inside = [t for t in tokens if block.start <= t.start < block.end]
+    opened = next(i for i, t in enumerate(inside) if t.value == "{")
+    names = [t.value[1:] for t in inside[:opened] if t.kind == "var"]
+    data = inside[opened + 1 : -1]
+    if len(names) > 1:
+        if not data or data[0].value != "(" or data[-1].value != ")":
+            return None
+        data = data[1:-1]
+        if any(t.value in ("(", ")") for t in data):
+            return None  # more than one row
+    terms = _terms(data)
+    if terms is None or len(terms) != len(names):
+        return None
+    return dict(zip(names, terms, strict=True))
+
+
+def _terms(data: list[Token]) -> list[str] | None:
+    """The RDF terms written in ``data`` as text, or None if anything else is there."""
+    terms: list[str] = []
+    index = 0
+    while index < len(data):
+        token = data[index]
+        if token.kind in ("iri", "pname", "number"):
+            terms.append(token.value)
+            index += 1
+        elif token.kind == "string":
+            end = index + 1
+            if end + 1 < len(data) and data[end].value == "@" and data[end + 1].kind == "word":
+                end += 2
+            elif (
+                end + 2 < len(data)
+                and data[end].value == data[end + 1].value == "^"
+                and data[end + 2].kind in ("iri", "pname")
+            ):
+                end += 3
+            terms.append("".join(t.value for t in data[index:end]))
+            index = end
+        elif token.is_word("true", "false"):
+            terms.append(token.value)
+            index += 1
+        else:
+            return None  # UNDEF, or something this does not read
+    return terms
 
 
 def push_values(text: str) -> str:
