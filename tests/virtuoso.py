@@ -66,7 +66,7 @@ MaxQueryCostEstimationTime = 0
 """
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class Virtuoso:
     """A running instance: where its endpoints are and orchkg's credentials."""
 
@@ -76,6 +76,17 @@ class Virtuoso:
     user: str
     password: str
     process: subprocess.Popen[bytes]
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def restart(self) -> None:
+        """Start it again on its own folder (after a crash: the data is still there)."""
+        if self.alive():
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.process = _start(self.root)
+        _wait_for(self)
 
     @property
     def endpoint(self) -> str:
@@ -97,7 +108,10 @@ class Virtuoso:
         return found
 
     def environment(self, *, updates: bool = True) -> dict[str, str]:
-        return {f"ORCHKG_{name.upper()}": value for name, value in self.settings(updates=updates).items()}
+        return {
+            f"ORCHKG_{name.upper()}": value
+            for name, value in self.settings(updates=updates).items()
+        }
 
     def sql(self, statements: str, *, password: str | None = None) -> str:
         """Run SQL through isql (as dba); the output, or an error if it failed."""
@@ -127,13 +141,7 @@ def running_virtuoso(*, max_rows: int = 10_000) -> Iterator[Virtuoso]:
         _INI.format(root=root, http_port=http_port, sql_port=sql_port, max_rows=max_rows),
         encoding="utf-8",
     )
-    log = (root / "stdout.log").open("wb")
-    process = subprocess.Popen(
-        [VIRTUOSO, "+foreground", "+configfile", str(root / "virtuoso.ini")],
-        cwd=root,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = _start(root)
     user, password, dba = "orchkg", secrets.token_hex(12), secrets.token_hex(12)
     (root / "dba-password").write_text("dba", encoding="utf-8")
     instance = Virtuoso(root, http_port, sql_port, user, password, process)
@@ -147,14 +155,23 @@ def running_virtuoso(*, max_rows: int = 10_000) -> Iterator[Virtuoso]:
         (root / "dba-password").write_text(dba, encoding="utf-8")
         yield instance
     finally:
-        process.terminate()
+        instance.process.terminate()
         try:
-            process.wait(timeout=30)
+            instance.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            instance.process.kill()
+            instance.process.wait()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _start(root: Path) -> subprocess.Popen[bytes]:
+    with (root / "stdout.log").open("ab") as log:
+        return subprocess.Popen(
+            [VIRTUOSO, "+foreground", "+configfile", str(root / "virtuoso.ini")],
+            cwd=root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _wait_for(instance: Virtuoso) -> None:
@@ -166,7 +183,9 @@ def _wait_for(instance: Virtuoso) -> None:
             )
         try:
             response = requests.get(
-                instance.endpoint, params={"query": "ASK {}"}, timeout=2,
+                instance.endpoint,
+                params={"query": "ASK {}"},
+                timeout=2,
                 headers={"Accept": "application/sparql-results+json"},
             )
             if response.status_code == 200:

@@ -52,6 +52,8 @@ class Context:
 @click.option("--store", "store_path", help="Path of a persistent store (default: in memory).")
 @click.option("--content-dir", help="Folder holding ontology/, graph/ and queries/.")
 @click.option("--base-iri", help="Base IRI for the vocabulary, resources and named graphs.")
+@click.option("--endpoint", help="Keep the dataset in this SPARQL 1.1 store (query endpoint).")
+@click.option("--update-endpoint", help="The remote store's update endpoint.")
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -59,9 +61,17 @@ def cli(
     store_path: str | None,
     content_dir: str | None,
     base_iri: str | None,
+    endpoint: str | None,
+    update_endpoint: str | None,
 ) -> None:
     """orchkg: a knowledge graph of container-orchestration platforms."""
-    overrides = {"store": store_path, "content_dir": content_dir, "base_iri": base_iri}
+    overrides = {
+        "store": store_path,
+        "content_dir": content_dir,
+        "base_iri": base_iri,
+        "remote_endpoint": endpoint,
+        "remote_update_endpoint": update_endpoint,
+    }
     ctx.obj = Context(load_settings(overrides, config_file=config), config, dict(overrides))
 
 
@@ -299,6 +309,8 @@ def stats(obj: Context, format_name: str, top: int) -> None:
 @click.option("--update-token", help="Bearer token that enables /update and writes to /data.")
 @click.option("--query-timeout", type=float, help="Seconds a query may run (default 5).")
 @click.option("--workers", "query_workers", type=int, help="Query worker processes (default 2).")
+@click.option("--endpoint", help="Keep the dataset in this SPARQL 1.1 store (query endpoint).")
+@click.option("--update-endpoint", help="The remote store's update endpoint.")
 @click.pass_obj
 def serve(
     obj: Context,
@@ -307,6 +319,8 @@ def serve(
     update_token: str | None,
     query_timeout: float | None,
     query_workers: int | None,
+    endpoint: str | None,
+    update_endpoint: str | None,
 ) -> None:
     """Serve the SPARQL endpoint and the web interface (until SIGTERM or Ctrl-C)."""
     from orchkg.server import serve as run_server  # noqa: PLC0415 -- heavy, only for serve
@@ -317,6 +331,8 @@ def serve(
         "update_token": update_token,
         "query_timeout": query_timeout,
         "query_workers": query_workers,
+        "remote_endpoint": endpoint,
+        "remote_update_endpoint": update_endpoint,
     }
     run_server(obj.with_flags(flags))
 

@@ -236,12 +236,12 @@ class RemoteStore:
             self.register_graphs()
             return self._meta()
         if not registered:
-            graphs = self._scan_graphs()
+            graphs = self.all_graphs()
         found = sorted(graph for graph in graphs if self._ours(graph))
         self._cache = (now, f"remote-{token}", found)
         return f"remote-{token}", list(found)
 
-    def _scan_graphs(self) -> list[str]:
+    def all_graphs(self) -> list[str]:
         """Every named graph of the store, found the slow way (by reading every quad)."""
         body, _, _ = self._request(
             "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", timeout=max(self.timeout, 60)
@@ -254,7 +254,7 @@ class RemoteStore:
 
     def register_graphs(self) -> None:
         """Rebuild the register of orchkg's graphs from the store's graphs as they are."""
-        found = [graph for graph in self._scan_graphs() if self._ours(graph)]
+        found = [graph for graph in self.all_graphs() if self._ours(graph)]
         self._write([], register=found, rebuild=True)
 
     def query(
@@ -517,7 +517,7 @@ class RemoteStore:
 
     def drop_unfinished_loads(self) -> None:
         """Drop staging graphs a crashed load left behind."""
-        left = [graph for graph in self._scan_graphs() if graph.startswith(_LOADING_PREFIX)]
+        left = [graph for graph in self.all_graphs() if graph.startswith(_LOADING_PREFIX)]
         if left:
             self._discard({name: name for name in left})
 

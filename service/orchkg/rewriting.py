@@ -179,8 +179,8 @@ def _terms(data: list[Token]) -> list[str] | None:
 def push_values(text: str) -> str:
     """The query with its leading or trailing VALUES blocks copied into the groups below.
 
-    >>> push_values("SELECT ?n WHERE { { ?p a ?n } UNION { ?n a ?p } } VALUES ?p { <x:a> }")
-    'SELECT ?n WHERE { VALUES ?p { <x:a> } { VALUES ?p { <x:a> } ?p a ?n } UNION { VALUES ?p { <x:a> } ?n a ?p } } '
+    >>> print(push_values("SELECT ?n { { ?p a ?n } UNION { ?n a ?p } } VALUES ?p { 1 }").strip())
+    SELECT ?n { VALUES ?p { 1 } { VALUES ?p { 1 } ?p a ?n } UNION { VALUES ?p { 1 } ?n a ?p } }
     """
     tokens = tokenize(text)
     blocks = _movable_blocks(tokens)
