@@ -41,9 +41,11 @@ def substitute(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal | str
     at = 0
     clause: tuple[str, int] | None = None  # ("select" | "by", depth) while in such a list
     tokens = tokenize(text)
+    passed_up: dict[int, set[str]] = {}  # per SELECT depth: what its subqueries bind
     for index, token in enumerate(tokens):
         if token.is_word("SELECT"):
             clause = ("select", token.depth)
+            passed_up[token.depth] = _bound_below(tokens, index)
         elif token.is_word("BY"):
             clause = ("by", token.depth)
         elif clause is not None and _ends_clause(token, clause):
@@ -53,8 +55,13 @@ def substitute(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal | str
         if index and tokens[index - 1].is_word("AS"):
             continue  # the variable an expression is bound to keeps its name
         term = str(bindings[token.value[1:]])  # an engine term, or the text of one
-        if clause is not None and token.depth == clause[1]:
-            replacement = f"({term} AS {token.value})" if clause[0] == "select" else f"({term})"
+        at_clause = clause is not None and token.depth == clause[1]
+        if at_clause and token.value[1:] in passed_up.get(token.depth, set()):
+            continue  # a subquery below binds it already (to the term): keep the variable
+        if clause is not None and at_clause and clause[0] == "select":
+            replacement = f"({term} AS {token.value})"
+        elif at_clause:
+            replacement = f"({term})"
         else:
             replacement = term
         pieces.append(text[at : token.start])
@@ -87,12 +94,48 @@ def projection(text: str) -> list[str]:
     return names
 
 
+def _bound_below(tokens: list[Token], select: int) -> set[str]:
+    """The variables the subqueries inside the WHERE clause of the SELECT at ``select``
+    project."""
+    depth = tokens[select].depth
+    start = next(
+        (
+            i
+            for i in range(select + 1, len(tokens))
+            if tokens[i].depth == depth and tokens[i].value == "{"
+        ),
+        None,
+    )
+    if start is None:
+        return set()
+    found: set[str] = set()
+    for index in range(start + 1, len(tokens)):
+        token = tokens[index]
+        if token.depth <= depth:
+            break
+        if token.is_word("SELECT"):
+            found.update(_projected(tokens, index))
+    return found
+
+
+def _projected(tokens: list[Token], select: int) -> list[str]:
+    depth = tokens[select].depth
+    names = []
+    for index in range(select + 1, len(tokens)):
+        token = tokens[index]
+        if token.depth == depth and (token.value == "{" or token.is_word("WHERE")):
+            break
+        if token.kind == "var" and (token.depth == depth or tokens[index - 1].is_word("AS")):
+            names.append(token.value[1:])
+    return names
+
+
 def _ends_clause(token: Token, clause: tuple[str, int]) -> bool:
     if token.depth > clause[1]:
         return False
     return (
         (token.kind == "open" and token.value == "{")
-        or token.kind == "close"
+        or (token.kind == "close" and token.value == "}")
         or token.is_word(*_CLAUSE_ENDS)
         or (clause[0] == "select" and token.is_word("FROM"))
     )
