@@ -84,6 +84,71 @@ def virtuoso_settings(shipped_settings: Settings, virtuoso: Virtuoso) -> Setting
     return dataclasses.replace(shipped_settings, **virtuoso.settings())
 
 
+_SOURCES_CRASH = (
+    "sources.rq stops its SPARQL compiler: 'SP031: Internal error: sparp_gp_deprecate(): "
+    "equiv replaces filter but under deprecation'"
+)
+_GROUP_CONCAT = (
+    "GROUP_CONCAT over a subquery repeats or drops values ('66, 66' for '66', '130, 130' "
+    "for '130, 131')"
+)
+_MISSING_ROWS = "rows of nested OPTIONAL/UNION subqueries are missing or extra"
+VIRTUOSO_DEVIATIONS: dict[str, str] = {
+    "test_every_query_answers_its_example": _SOURCES_CRASH,
+    "test_the_shipped_catalogue_loads_and_every_example_answers": _SOURCES_CRASH,
+    "test_every_iri_under_the_base_resolves": _SOURCES_CRASH + " (the sources page runs it)",
+    "test_sources_of_a_claim": _SOURCES_CRASH,
+    "test_sources_of_a_feature_support_in_korean": _SOURCES_CRASH,
+    "test_sources_of_an_external_fact": _SOURCES_CRASH,
+    "test_sources_of_a_component_give_the_seeds_wording": _SOURCES_CRASH,
+    "test_mesos_marathon_components_include_those_of_mesos_and_marathon": _GROUP_CONCAT,
+    "test_high_availability_of_mesos_marathon_in_korean": _GROUP_CONCAT,
+    "test_pros_and_cons_of_kubernetes": _GROUP_CONCAT,
+    "test_kubernetes_components_in_korean_are_the_seeds_list": _MISSING_ROWS,
+    "test_components_side_by_side_by_role": _MISSING_ROWS,
+    "test_features_one_platform_has_and_the_other_lacks": _MISSING_ROWS,
+    "test_feature_difference_with_the_sides_swapped_in_korean": _MISSING_ROWS,
+    "test_comparison_table_against_a_platform_the_seed_does_not_compare": (
+        "an OPTIONAL subquery's constant IRI is lost when nothing matches; this query "
+        "has also crashed the server (it is restarted after the test)"
+    ),
+    "test_the_kubernetes_view_holds_the_seeds_components_and_relations": (
+        "the view's UNION of property-path branches misses kg:kubectl and kg:pod"
+    ),
+    "test_the_mesos_marathon_view_holds_the_seeds_components_and_frameworks": (
+        "the view's UNION of property-path branches misses kg:framework-concept"
+    ),
+    "test_the_shipped_graph_conforms": (
+        'it stores "5000"^^xsd:decimal as xsd:integer, so the SHACL shapes that ask for '
+        "decimals fail"
+    ),
+}
+"""Tests of the shipped content that Virtuoso 7.2.5 (Debian's virtuoso-opensource) answers
+differently from the SPARQL 1.1 specification, by test name, with what was seen
+(docs/remote-store.md lists them). They run on Virtuoso and are expected to fail there;
+some of these answers vary from run to run, so a pass is reported (XPASS), not an error."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        spec = getattr(item, "callspec", None)
+        if spec is None or spec.params.get("shipped_store") != "virtuoso":
+            continue
+        reason = VIRTUOSO_DEVIATIONS.get(item.originalname) or VIRTUOSO_DEVIATIONS.get(item.name)
+        if reason is not None:
+            item.add_marker(pytest.mark.xfail(strict=False, reason=f"Virtuoso 7.2.5: {reason}"))
+
+
+@pytest.fixture(autouse=True)
+def _virtuoso_restarted(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that crashed the session's Virtuoso (some queries do) leaves it restarted."""
+    yield
+    if "virtuoso" in request.fixturenames:
+        instance: Virtuoso = request.getfixturevalue("virtuoso")
+        if not instance.alive():
+            instance.restart()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def shipped_store(request: pytest.FixtureRequest, shipped_settings: Settings) -> Store:
     """The shipped ontology and graph, loaded once as the server loads them (with the

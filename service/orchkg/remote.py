@@ -54,7 +54,7 @@ from orchkg.errors import (
 )
 from orchkg.formats import RdfFormat
 from orchkg.guard import scan, tokenize
-from orchkg.rewriting import inline_values, projection, push_values, substitute
+from orchkg.rewriting import inline_values_bound, projection, push_values, substitute
 from orchkg.screening import BodyLimits
 from orchkg.store import (
     _LOADING_PREFIX,
@@ -268,7 +268,13 @@ class RemoteStore:
         timeout: float | None = None,
     ) -> QueryResult:
         """Run a read query on the remote store, within ``timeout`` (default: the store's)."""
-        text = push_values(inline_values(substitute(sparql, substitutions or {})))
+        inlined, written = inline_values_bound(substitute(sparql, substitutions or {}))
+        text = push_values(inlined)
+        constants = {
+            name: term.value
+            for name, term in (substitutions or {}).items()
+            if isinstance(term, ox.NamedNode)
+        } | {name: term[1:-1] for name, term in written.items() if term.startswith("<")}
         found = scan(sparql)
         kind = _query_form(sparql)
         if default_graphs is None and named_graphs is None and not found.declares_dataset:
@@ -296,7 +302,7 @@ class RemoteStore:
                     f"({self.max_rows:,}); the answer may be cut short: narrow the query or "
                     "add LIMIT"
                 )
-            return _solutions(result.variables, rows)
+            return _solutions(result.variables, rows, constants)
         return result
 
     def graphs(self) -> list[str]:
@@ -694,13 +700,25 @@ def _as_query_triples(triples: list[ox.Triple]) -> ox.QueryTriples:
     return result
 
 
-def _solutions(variables: list[ox.Variable], rows: list[ox.QuerySolution]) -> ox.QuerySolutions:
-    """Solutions that were read already, as a fresh pyoxigraph result object."""
+def _solutions(
+    variables: list[ox.Variable],
+    rows: list[ox.QuerySolution],
+    constants: Mapping[str, str] | None = None,
+) -> ox.QuerySolutions:
+    """Solutions that were read already, as a fresh pyoxigraph result object.
+
+    ``constants`` are the IRIs orchkg wrote into the query in place of variables:
+    Virtuoso returns such a constant as a plain literal once it has passed through a
+    GROUP BY, and it is an IRI again here.
+    """
     bindings = []
     for row in rows:
         binding = {}
         for variable in variables:
             term = row[variable]
+            iri = (constants or {}).get(variable.value)
+            if iri is not None and isinstance(term, ox.Literal) and term.value == iri:
+                term = ox.NamedNode(iri)
             if term is not None:
                 binding[variable.value] = _json_term(term)
         bindings.append(binding)

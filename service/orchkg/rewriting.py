@@ -159,6 +159,11 @@ def inline_values(text: str) -> str:
     >>> inline_values("SELECT ?n WHERE { VALUES ?p { <x:a> } ?p <x:q>* ?n }")
     'SELECT ?n WHERE {  <x:a> <x:q>* ?n }'
     """
+    return inline_values_bound(text)[0]
+
+
+def inline_values_bound(text: str) -> tuple[str, dict[str, str]]:
+    """``inline_values``, and the terms it wrote in, by variable (as text)."""
     tokens = tokenize(text)
     bindings: dict[str, str] = {}
     cut: list[_Block] = []
@@ -169,7 +174,7 @@ def inline_values(text: str) -> str:
             cut.append(block)
     for block in sorted(cut, key=lambda b: b.start, reverse=True):
         text = f"{text[: block.start]}{text[block.end :]}"
-    return substitute(text, bindings) if bindings else text
+    return (substitute(text, bindings) if bindings else text), bindings
 
 
 def _single_row(tokens: list[Token], block: _Block) -> dict[str, str] | None:
