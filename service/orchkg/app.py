@@ -98,6 +98,7 @@ _STATUS_TITLES = {
     500: "Internal Server Error",
     502: "Bad Gateway",
     503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
 
 
@@ -142,6 +143,7 @@ def create_app(
         max_result_bytes=settings.max_result_bytes,
         max_waiting=settings.max_queued,
         memory_limit=settings.max_worker_memory * 2**20,
+        federation_timeout=settings.federation_timeout,
     )
     policy = Policy(
         allowlist=settings.federation_allowlist,

@@ -19,6 +19,7 @@ body in one place, and the CLI into a one-line message and a nonzero exit.
     │   ├── ResultTooLargeError (413)      a result over the limit (never cut short silently)
     │   └── UnsupportedMediaTypeError (415)
     ├── UpstreamError (502)                a federated endpoint or LOAD source failed
+    │   └── FederationTimeoutError (504)   a SERVICE call ran past federation_timeout
     ├── OverloadedError (503)              too many evaluations at once; retry later
     ├── QueryTimeoutError (503)            the query ran past its deadline and was stopped
     ├── QueryMemoryError (503)             the query needed more memory than a worker may hold
@@ -123,6 +124,12 @@ class UpstreamError(OrchkgError):
     """An allowlisted remote endpoint (SERVICE) or source (LOAD) failed or answered badly."""
 
     status = 502
+
+
+class FederationTimeoutError(UpstreamError):
+    """An allowlisted SERVICE endpoint did not answer whole within the per-call limit."""
+
+    status = 504
 
 
 class OverloadedError(OrchkgError):
