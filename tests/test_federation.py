@@ -13,7 +13,7 @@ import pyoxigraph
 import pytest
 import requests
 
-from support import LiveServer, Listener, free_port, live_server
+from support import Listener, LiveServer, free_port, live_server
 
 REPO = Path(__file__).resolve().parents[1]
 KG = "https://w3id.org/orchkg/resource/"
