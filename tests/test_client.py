@@ -50,7 +50,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 TOKEN = "client-test-token-0123456789"  # noqa: S105 -- a test server's token
 QUERY_TIMEOUT = 1.5
 MAX_RESULT_BYTES = 6000
-FEDERATION_TIMEOUT = 0.5
+FEDERATION_TIMEOUT = 1.0
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?o ?q }"
 
 

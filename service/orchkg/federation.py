@@ -39,6 +39,10 @@ from urllib.parse import urlsplit
 
 from orchkg import __version__
 
+_BACKSTOP = 1.0
+"""Seconds past the limit a call's socket may still wait, should the relay's stop miss it
+(a call cut off while it connects ends by this)."""
+
 
 @dataclasses.dataclass(frozen=True)
 class Failure:
@@ -137,6 +141,8 @@ def _describe(error: BaseException) -> str:
         return "the connection was refused"
     if isinstance(error, socket.gaierror):
         return f"its host name did not resolve ({error.strerror})"
+    if isinstance(error, TimeoutError):
+        return "it did not answer in time"
     if isinstance(error, http.client.RemoteDisconnected):
         return "it closed the connection without answering"
     return f"the call failed: {error}"
@@ -192,9 +198,12 @@ class Relay:
             "User-Agent": f"orchkg/{__version__}",
         }
         call = _Call(endpoint, body, headers, session.max_bytes)
-        remaining = session.timeout - (time.monotonic() - started)
-        threading.Thread(target=call.run, args=(max(remaining, 0.001),), daemon=True).start()
-        if not call.done.wait(max(remaining, 0)):
+        remaining = max(session.timeout - (time.monotonic() - started), 0)
+        # the call's own socket timeout is a backstop past the limit: at the limit the
+        # relay answers and shuts the socket, so the limit is told as such, never raced
+        backstop = remaining + _BACKSTOP
+        threading.Thread(target=call.run, args=(backstop,), daemon=True).start()
+        if not call.done.wait(remaining):
             call.cancel()
             message = f"SERVICE <{endpoint}> did not answer within {session.timeout:g} s"
             session.failures.append(Failure(int(index), endpoint, message, timed_out=True))
