@@ -188,6 +188,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds one SERVICE call may take, from connecting to the last byte of the answer; "
         "past it the call fails (504, or no bindings under SERVICE SILENT). query_timeout "
         "still bounds the whole query.",
+        "federationTimeoutSeconds",
     ),
 )
 
