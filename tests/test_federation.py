@@ -14,6 +14,7 @@ import pyoxigraph
 import pytest
 import requests
 
+from orchkg.federation import Relay
 from support import Listener, LiveServer, free_port, live_server
 
 REPO = Path(__file__).resolve().parents[1]
@@ -266,3 +267,28 @@ def test_a_syntax_error_in_a_federated_query_keeps_its_position(sites: Sites) ->
     engine = str(parsed.value)
     assert engine.lower().startswith(f"error at 1:{len(query) + 1}: ")
     assert message(response) == f"SPARQL syntax error: {engine}"
+
+
+def test_the_relay_serves_only_the_calls_of_a_session_in_progress() -> None:
+    """The relay (in this process here) answers 404 to an address it did not hand out, or
+    whose session is over, and never connects anywhere for it."""
+    outside = Listener()
+    relay = Relay()
+    try:
+        headers = {"Content-Type": "application/sparql-query"}
+        with relay.session(timeout=1.0, max_bytes=1000) as session:
+            address = session.address(0, outside.url + "/sparql")
+            guessed = address.replace(session.key, "x" * len(session.key))
+            assert (
+                requests.post(guessed, data=b"ASK {}", headers=headers, timeout=5).status_code
+                == 404
+            )
+            beyond = address[:-1] + "1"
+            assert (
+                requests.post(beyond, data=b"ASK {}", headers=headers, timeout=5).status_code == 404
+            )
+        assert requests.post(address, data=b"ASK {}", headers=headers, timeout=5).status_code == 404
+        assert not outside.touched()
+    finally:
+        relay.close()
+        outside.close()

@@ -39,6 +39,8 @@ from urllib.parse import urlsplit
 
 from orchkg import __version__
 
+_MAX_QUERY_BYTES = 10_000_000
+"""The largest query the relay passes on (the engine's, made from a checked query)."""
 _BACKSTOP = 1.0
 """Seconds past the limit a call's socket may still wait, should the relay's stop miss it
 (a call cut off while it connects ends by this)."""
@@ -148,6 +150,14 @@ def _describe(error: BaseException) -> str:
     return f"the call failed: {error}"
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A request that broke the handler (only a local process sending nonsense can) is
+        dropped; library code prints nothing."""
+
+
 class Relay:
     """The loopback HTTP server a query worker sends its SERVICE calls through."""
 
@@ -163,8 +173,7 @@ class Relay:
             def log_message(self, format: str, *args: object) -> None:
                 """Quiet: library code prints nothing."""
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
@@ -190,8 +199,16 @@ class Relay:
             _reply(request, 404, "text/plain", b"no such SERVICE call")
             return
         endpoint = session.endpoints[int(index)]
-        length = int(request.headers.get("Content-Length") or 0)
-        body = request.rfile.read(length) if length else b""
+        length = request.headers.get("Content-Length") or "0"
+        if not length.isdigit() or int(length) > _MAX_QUERY_BYTES:
+            _reply(
+                request,
+                400,
+                "text/plain",
+                b"a SERVICE call needs a Content-Length, at most 10,000,000 bytes",
+            )
+            return
+        body = request.rfile.read(int(length))
         headers = {
             "Content-Type": request.headers.get("Content-Type") or "application/sparql-query",
             "Accept": request.headers.get("Accept") or "application/sparql-results+json",
