@@ -156,6 +156,7 @@ def create_app(
             max_result_bytes=settings.max_result_bytes,
             max_waiting=settings.max_queued,
             memory_limit=settings.max_worker_memory * 2**20,
+            federation_timeout=settings.federation_timeout,
         )
     policy = Policy(
         allowlist=settings.federation_allowlist,

@@ -20,10 +20,29 @@ body in one place, and the CLI into a one-line message and a nonzero exit.
     │   └── UnsupportedMediaTypeError (415)
     ├── UpstreamError (502)                a SERVICE or LOAD source, or the remote store, failed
     │   └── UpstreamTimeoutError (504)     ... or did not answer in full in time
+    │       └── FederationTimeoutError (504)  a SERVICE call ran past federation_timeout
     ├── OverloadedError (503)              too many evaluations at once; retry later
     ├── QueryTimeoutError (503)            the query ran past its deadline and was stopped
     ├── QueryMemoryError (503)             the query needed more memory than a worker may hold
-    └── StoreError (500)              the store could not do what was asked
+    ├── StoreError (500)              the store could not do what was asked
+    └── RemoteError (502)             orchkg.client: a server did not give an answer
+        ├── RemoteUnreachableError (502)        no connection (refused, no such host, reset)
+        ├── RemoteTimeoutError (504)            no answer within the client's timeout
+        └── RemoteStatusError              the server answered an error status, its message kept
+            ├── RemoteBadRequestError (400)
+            ├── RemoteUnauthorisedError (401)
+            ├── RemoteForbiddenError (403)
+            ├── RemoteNotFoundError (404)
+            ├── RemoteNotAcceptableError (406)
+            ├── RemoteTooLargeError (413)
+            ├── RemoteServerError (500)
+            ├── RemoteBadGatewayError (502)
+            ├── RemoteUnavailableError (503)
+            └── RemoteGatewayTimeoutError (504)
+
+The ``Remote*`` branch is what ``orchkg.client`` raises about another server's answer;
+the server itself never raises it. A ``RemoteStatusError`` carries the status the server
+answered (``status``), its message (``message``) and the URL asked (``url``).
 """
 
 from __future__ import annotations
@@ -132,6 +151,12 @@ class UpstreamTimeoutError(UpstreamError):
     status = 504
 
 
+class FederationTimeoutError(UpstreamTimeoutError):
+    """An allowlisted SERVICE endpoint did not answer whole within the per-call limit."""
+
+    status = 504
+
+
 class OverloadedError(OrchkgError):
     """Every evaluation slot is busy."""
 
@@ -158,3 +183,72 @@ class NotFoundError(ClientError):
 
 class StoreError(OrchkgError):
     """The store failed to carry out an operation."""
+
+
+class RemoteError(OrchkgError):
+    """``orchkg.client`` did not get an answer from a server; ``url`` is what it asked."""
+
+    status = 502
+
+    def __init__(self, message: str, *, url: str = "") -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class RemoteUnreachableError(RemoteError):
+    """No connection could be made, or it broke before an answer came."""
+
+
+class RemoteTimeoutError(RemoteError):
+    """No answer within the client's timeout."""
+
+    status = 504
+
+
+class RemoteStatusError(RemoteError):
+    """The server answered an error status; ``message`` is the server's own message."""
+
+    def __init__(self, message: str, *, url: str = "", status: int | None = None) -> None:
+        super().__init__(message, url=url)
+        if status is not None:
+            self.status = status
+
+
+class RemoteBadRequestError(RemoteStatusError):
+    status = 400
+
+
+class RemoteUnauthorisedError(RemoteStatusError):
+    status = 401
+
+
+class RemoteForbiddenError(RemoteStatusError):
+    status = 403
+
+
+class RemoteNotFoundError(RemoteStatusError):
+    status = 404
+
+
+class RemoteNotAcceptableError(RemoteStatusError):
+    status = 406
+
+
+class RemoteTooLargeError(RemoteStatusError):
+    status = 413
+
+
+class RemoteServerError(RemoteStatusError):
+    status = 500
+
+
+class RemoteBadGatewayError(RemoteStatusError):
+    status = 502
+
+
+class RemoteUnavailableError(RemoteStatusError):
+    status = 503
+
+
+class RemoteGatewayTimeoutError(RemoteStatusError):
+    status = 504

@@ -35,7 +35,7 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -46,6 +46,7 @@ import pyoxigraph as ox
 from orchkg.canned import Term, finish_result
 from orchkg.errors import (
     ClientError,
+    FederationTimeoutError,
     ForbiddenError,
     NotAcceptableError,
     OverloadedError,
@@ -56,9 +57,10 @@ from orchkg.errors import (
     StoreError,
     UpstreamError,
 )
+from orchkg.federation import Relay
 from orchkg.formats import rdf_format
 from orchkg.formats import results_format as results_format_named
-from orchkg.guard import Policy, syntax_message
+from orchkg.guard import Policy, redirect_services, service_endpoints, syntax_message
 from orchkg.store import OxigraphStore
 
 SnapshotKind = Literal["nquads", "checkpoint"]
@@ -87,6 +89,7 @@ class Job:
     hidden: tuple[str, ...] = ()
     as_boolean: bool = False
     policy: Policy | None = None
+    federation_timeout: float = 3.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,19 +129,40 @@ def _open(snapshot: Snapshot) -> ox.Store:
     return store
 
 
-def _evaluate(store: ox.Store, job: Job) -> Answer:
-    query, union, federated = job.query, job.union_default_graph, False
+def _evaluate(store: ox.Store, job: Job, relay: Callable[[], Relay]) -> Answer:
+    query, union = job.query, job.union_default_graph
     if job.policy is not None:
         try:
             checked = job.policy.query(job.query)
         except ClientError as error:
             return Answer("error", error="refused", message=error.message, status=error.status)
-        query, federated = checked.text, bool(checked.services)
+        query = checked.text
         union = union and not checked.declares_dataset
+    if "SERVICE" in query.upper() and service_endpoints(query):
+        return _federated(store, job, query, union, relay())
     try:
         return _run(store, job, query, union)
-    except OSError as error:  # the engine's word for a failed fetch, or a failed disk
-        return Answer("error", error="upstream" if federated else "evaluation", message=str(error))
+    except OSError as error:  # a failed disk: the engine's word for it
+        return Answer("error", error="evaluation", message=str(error))
+
+
+def _federated(store: ox.Store, job: Job, query: str, union: bool, relay: Relay) -> Answer:
+    """Run a query whose SERVICE calls go through the worker's relay (``orchkg.federation``),
+    each within ``job.federation_timeout``."""
+    with relay.session(timeout=job.federation_timeout, max_bytes=job.max_bytes) as session:
+        redirected, _ = redirect_services(query, session.address)
+        try:
+            answer = _run(store, job, redirected, union)
+        except OSError as error:  # the engine's word for a failed call
+            failure = session.failure_in(str(error))
+            if failure is None:
+                message = f"the federated endpoint failed: {session.real(str(error))}"
+                return Answer("error", error="upstream", message=message)
+            kind = "federation_timeout" if failure.timed_out else "upstream"
+            return Answer("error", error=kind, message=failure.message)
+    if answer.error == "syntax":  # positions in the message must be those of the query sent
+        return _run(store, job, query, union)
+    return answer
 
 
 def _run(store: ox.Store, job: Job, query: str, union: bool) -> Answer:
@@ -215,6 +239,13 @@ def _worker_main(connection: Connection, memory_limit: int = 0) -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (memory_limit, memory_limit))
     store: ox.Store | None = None
     version = None
+    relays: list[Relay] = []  # started on the first federated query
+
+    def relay() -> Relay:
+        if not relays:
+            relays.append(Relay())
+        return relays[0]
+
     while True:
         try:
             job: Job = connection.recv()
@@ -226,7 +257,7 @@ def _worker_main(connection: Connection, memory_limit: int = 0) -> None:
                 store = _open(job.snapshot)
                 version = job.snapshot.version
             assert store is not None
-            answer = _evaluate(store, job)
+            answer = _evaluate(store, job, relay)
         except MemoryError:
             store = None
             connection.send(Answer("error", error="memory"))
@@ -253,13 +284,16 @@ class EvaluatorPool:
         max_result_bytes: int,
         max_waiting: int = 16,
         memory_limit: int = 0,
+        federation_timeout: float = 3.0,
     ) -> None:
         """Queries get the store's base IRI (the service-defined BASE) and prefixes.
 
         At most ``max_waiting`` requests wait for a worker; more are refused at once.
-        Each worker may hold ``memory_limit`` bytes (0: no limit).
+        Each worker may hold ``memory_limit`` bytes (0: no limit). A SERVICE call may take
+        ``federation_timeout`` seconds (``orchkg.federation``).
         """
         self.store = store
+        self.federation_timeout = federation_timeout
         self.memory_limit = memory_limit
         self.max_waiting = max_waiting
         self.waiting = 0
@@ -409,6 +443,7 @@ class EvaluatorPool:
             hidden,
             as_boolean,
             policy,
+            self.federation_timeout,
         )
         with self._counter_lock:
             self.in_flight += 1
@@ -472,7 +507,9 @@ def raise_for(answer: Answer) -> Answer:
     if answer.error == "refused":
         raise _REFUSALS.get(answer.status, ClientError)(answer.message)
     if answer.error == "upstream":
-        raise UpstreamError(f"the federated endpoint failed: {answer.message}")
+        raise UpstreamError(answer.message)
+    if answer.error == "federation_timeout":
+        raise FederationTimeoutError(answer.message)
     if answer.error == "memory":
         raise _out_of_memory()
     if answer.error == "syntax":

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from urllib.parse import unquote, urlsplit
 
 from orchkg.errors import ClientError, ForbiddenError, QuerySyntaxError
@@ -278,6 +278,48 @@ def allowed(iri: str, allowlist: tuple[str, ...]) -> bool:
     return any(
         iri == entry or (entry.endswith("/") and iri.startswith(entry)) for entry in allowlist
     )
+
+
+def service_endpoints(text: str) -> list[Token]:
+    """The IRI tokens naming the endpoint of each ``SERVICE`` (``SILENT`` or not) in
+    decoded text, as the checks read them; a SERVICE naming its endpoint otherwise (a
+    variable, a prefixed name) is refused by the checks and has none here.
+
+    >>> query = "SELECT * { SERVICE SILENT <http://a/s> { ?s ?p ?o } }"
+    >>> [token.value for token in service_endpoints(query)]
+    ['<http://a/s>']
+    """
+    tokens = tokenize(text)
+    found: list[Token] = []
+    for index, token in enumerate(tokens):
+        if not token.is_word("SERVICE"):
+            continue
+        following = tokens[index + 1 : index + 3]
+        if following and following[0].is_word("SILENT"):
+            following = following[1:]
+        if following and following[0].kind == "iri":
+            found.append(following[0])
+    return found
+
+
+def redirect_services(text: str, address: Callable[[int, str], str]) -> tuple[str, list[str]]:
+    """The text with each SERVICE endpoint IRI replaced by ``address(index, iri)``, and
+    the endpoints replaced, in order (``orchkg.federation`` sends the calls through a relay).
+
+    >>> redirect_services("ASK { SERVICE <http://a/s> {} }", lambda i, iri: f"http://r/{i}")
+    ('ASK { SERVICE <http://r/0> {} }', ['http://a/s'])
+    """
+    pieces: list[str] = []
+    endpoints: list[str] = []
+    position = 0
+    for token in service_endpoints(text):
+        iri = token.value[1:-1]
+        pieces.append(text[position : token.start])
+        pieces.append(f"<{address(len(endpoints), iri)}>")
+        endpoints.append(iri)
+        position = token.end
+    pieces.append(text[position:])
+    return "".join(pieces), endpoints
 
 
 def syntax_message(text: str, engine_message: str, predeclared: Collection[str] = ()) -> str:

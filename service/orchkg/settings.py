@@ -220,6 +220,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Endpoint IRIs (or prefixes ending in '/') that SERVICE and LOAD may reach; "
         "everything else is refused. Comma-separated in the environment.",
     ),
+    Setting(
+        "federation_timeout",
+        float,
+        3.0,
+        "Seconds one SERVICE call may take, from connecting to the last byte of the answer; "
+        "past it the call fails (504, or no bindings under SERVICE SILENT). query_timeout "
+        "still bounds the whole query.",
+        "federationTimeoutSeconds",
+    ),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -260,6 +269,7 @@ class Settings:
     max_connections: int = 200
     update_token: str | None = None
     federation_allowlist: tuple[str, ...] = ()
+    federation_timeout: float = 3.0
 
     @property
     def updates_enabled(self) -> bool:
@@ -335,6 +345,10 @@ def load_settings(
     base = values.get("base_iri", DEFAULT_BASE_IRI)
     if not base.endswith(("/", "#")):
         raise ConfigurationError(f"setting 'base_iri' must end with '/' or '#', got {base!r}")
+    if values.get("federation_timeout", 1.0) <= 0:
+        raise ConfigurationError(
+            "setting 'federation_timeout' must be a positive number of seconds"
+        )
     for optional in ("store", "remote_endpoint", "remote_update_endpoint"):
         if values.get(optional) == "":
             values[optional] = None

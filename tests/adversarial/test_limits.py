@@ -36,6 +36,7 @@ ODD_VALUES = {
     "max_query_operators": "555",
     "channel_timeout": "17",
     "max_connections": "150",
+    "federation_timeout": "1.25",
 }
 
 
