@@ -27,6 +27,7 @@ Virtuoso is the throwaway instance the tests use (``tests/virtuoso.py``): its ow
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import subprocess
@@ -46,7 +47,7 @@ import requests  # noqa: E402 -- after the path fix above
 
 from orchkg.canned import load_catalogue  # noqa: E402
 from orchkg.content import open_store  # noqa: E402
-from orchkg.rewriting import inline_values, push_values, substitute  # noqa: E402
+from orchkg.remote import RemoteStore  # noqa: E402
 from orchkg.settings import load_settings  # noqa: E402
 from support import live_server  # noqa: E402
 from virtuoso import Virtuoso, running_virtuoso  # noqa: E402
@@ -160,6 +161,8 @@ def figure(samples: list[float]) -> str:
 def measure_canned(embedded_url: str, remote_url: str, virtuoso: Virtuoso, requests_: int) -> None:
     settings = load_settings({"content_dir": str(REPO)}, environ={})
     store = open_store(settings)
+    remote_store = open_store(dataclasses.replace(settings, **virtuoso.settings(updates=False)))
+    assert isinstance(remote_store, RemoteStore)
     catalogue = load_catalogue(settings)
     session = requests.Session()
     print(f"\n## Canned queries: median / p90 latency in ms over {requests_} sequential requests\n")
@@ -178,9 +181,12 @@ def measure_canned(embedded_url: str, remote_url: str, virtuoso: Virtuoso, reque
         embedded = latency(session, "GET", embedded_url + path, requests_, headers=headers)
         remote = latency(session, "GET", remote_url + path, requests_, headers=headers)
         terms = {key: term.to_oxigraph() for key, term in bound.substitutions.items()}
-        text = push_values(inline_values(substitute(bound.text(), terms)))
-        prologue = " ".join(f"PREFIX {p}: <{iri}>" for p, iri in store.prefixes.items())
-        direct_body = {"query": f"BASE <{settings.base_iri}> {prologue} {text}"}
+        sent = remote_store.prepare(bound.text(), substitutions=terms)
+        direct_body = [
+            ("query", sent.text),
+            *(("default-graph-uri", iri) for iri in sent.default_graphs),
+            *(("named-graph-uri", iri) for iri in sent.named_graphs),
+        ]
         direct = latency(
             session, "POST", virtuoso.endpoint, requests_, data=direct_body, headers=headers
         )

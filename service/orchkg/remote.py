@@ -28,6 +28,7 @@ Traps of real stores that are turned into errors rather than wrong answers:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import re
 import threading
@@ -96,6 +97,17 @@ def _literal_int(row: ox.QuerySolution, name: str) -> int:
     if not isinstance(value, ox.Literal):
         raise StoreError(f"the remote store answered a count that is not a number: {value}")
     return int(value.value)
+
+
+@dataclasses.dataclass(frozen=True)
+class PreparedQuery:
+    """A query as the remote store gets it (``RemoteStore.prepare``)."""
+
+    text: str
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+    constants: Mapping[str, str]
+    """The IRIs written into the text in place of variables, by variable name."""
 
 
 class RemoteStore:
@@ -268,27 +280,20 @@ class RemoteStore:
         timeout: float | None = None,
     ) -> QueryResult:
         """Run a read query on the remote store, within ``timeout`` (default: the store's)."""
-        inlined, written = inline_values_bound(substitute(sparql, substitutions or {}))
-        text = push_values(inlined)
-        constants = {
-            name: term.value
-            for name, term in (substitutions or {}).items()
-            if isinstance(term, ox.NamedNode)
-        } | {name: term[1:-1] for name, term in written.items() if term.startswith("<")}
-        found = scan(sparql)
+        request = self.prepare(
+            sparql,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            base_iri=base_iri,
+            substitutions=substitutions,
+        )
         kind = _query_form(sparql)
-        if default_graphs is None and named_graphs is None and not found.declares_dataset:
-            ours = self.graphs()
-            if self.union_default_graph:
-                default_graphs, named_graphs = [*ours, DEFAULT_GRAPH], ours
-            else:
-                default_graphs, named_graphs = [DEFAULT_GRAPH], ours
         accept = _GRAPH_ACCEPT if kind in ("CONSTRUCT", "DESCRIBE") else _RESULTS_ACCEPT
         body, media_type, _ = self._request(
-            self._text(text, base_iri),
+            request.text,
             accept=accept,
-            default_graphs=default_graphs or (),
-            named_graphs=named_graphs or (),
+            default_graphs=request.default_graphs,
+            named_graphs=request.named_graphs,
             timeout=timeout,
         )
         if kind in ("CONSTRUCT", "DESCRIBE"):
@@ -302,8 +307,39 @@ class RemoteStore:
                     f"({self.max_rows:,}); the answer may be cut short: narrow the query or "
                     "add LIMIT"
                 )
-            return _solutions(result.variables, rows, constants)
+            return _solutions(result.variables, rows, request.constants)
         return result
+
+    def prepare(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        base_iri: str | None = None,
+        substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+    ) -> PreparedQuery:
+        """What is sent to the store for a query: the rewritten text (``orchkg.rewriting``)
+        with the service's BASE and prefixes, and the dataset (orchkg's graphs, unless the
+        request or the query names its own)."""
+        inlined, written = inline_values_bound(substitute(sparql, substitutions or {}))
+        constants = {
+            name: term.value
+            for name, term in (substitutions or {}).items()
+            if isinstance(term, ox.NamedNode)
+        } | {name: term[1:-1] for name, term in written.items() if term.startswith("<")}
+        if default_graphs is None and named_graphs is None and not scan(sparql).declares_dataset:
+            ours = self.graphs()
+            if self.union_default_graph:
+                default_graphs, named_graphs = [*ours, DEFAULT_GRAPH], ours
+            else:
+                default_graphs, named_graphs = [DEFAULT_GRAPH], ours
+        return PreparedQuery(
+            self._text(push_values(inlined), base_iri),
+            tuple(default_graphs or ()),
+            tuple(named_graphs or ()),
+            constants,
+        )
 
     def graphs(self) -> list[str]:
         return self._meta()[1]
