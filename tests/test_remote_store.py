@@ -9,6 +9,7 @@ short, loads and exports over the protocol.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import socket
@@ -356,6 +357,35 @@ def test_a_failed_load_changes_nothing(virtuoso_settings: Settings) -> None:
     assert graph not in store.graphs()
     assert not store.has_graph(graph)
     assert [g for g in store.all_graphs() if g.startswith("urn:orchkg:loading:")] == []
+
+
+def test_a_load_through_the_graph_store_protocol_lands_whole_or_not_at_all(
+    virtuoso: Virtuoso, virtuoso_settings: Settings
+) -> None:
+    store = open_store(
+        dataclasses.replace(virtuoso_settings, remote_graph_store=virtuoso.graph_store)
+    )
+    assert isinstance(store, RemoteStore)
+    store.graph_store_batch_size = 100
+    graph = f"{BASE}graph/remote-gsp"
+    lines = "".join(f'<{BASE}resource/g{i}> <{BASE}ontology#n> "{i}"@ko .\n' for i in range(450))
+    try:
+        count = store.load(
+            io.BytesIO(lines.encode()), rdf_format("ntriples"), source_name="gsp.nt", graph=graph
+        )
+        assert count == 450
+        assert store.triple_count(graph) == 450
+        with pytest.raises(RdfSyntaxError, match=r"broken\.nt"):
+            store.load(
+                io.BytesIO((lines + "<oops\n").encode()),
+                rdf_format("ntriples"),
+                source_name="broken.nt",
+                graph=graph,
+            )
+        assert store.triple_count(graph) == 450  # the failed reload left the graph as it was
+        assert [g for g in store.all_graphs() if g.startswith("urn:orchkg:loading:")] == []
+    finally:
+        store.drop_graph(graph)
 
 
 def test_reserved_graph_names_are_refused(remote: Store) -> None:

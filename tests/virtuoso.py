@@ -96,6 +96,10 @@ class Virtuoso:
     def update_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.http_port}/sparql-auth"
 
+    @property
+    def graph_store(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/sparql-graph-crud-auth"
+
     def settings(self, *, updates: bool = True) -> dict[str, str]:
         """orchkg settings that put the dataset in this instance."""
         found = {

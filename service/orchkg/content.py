@@ -155,6 +155,7 @@ def open_remote_store(settings: Settings) -> RemoteStore:
     store = RemoteStore(
         settings.remote_endpoint,
         update_endpoint=settings.remote_update_endpoint,
+        graph_store=settings.remote_graph_store,
         user=settings.remote_user,
         password=settings.remote_password,
         auth=settings.remote_auth,

@@ -34,6 +34,8 @@ import re
 import threading
 import time
 import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, cast
@@ -130,8 +132,13 @@ class RemoteStore:
         max_rows: int = 10_000,
         hidden_graphs: Sequence[str] = VIRTUOSO_SYSTEM_GRAPHS,
         batch_size: int = 1_000,
+        graph_store: str | None = None,
+        graph_store_batch_size: int = 50_000,
         version_ttl: float = 1.0,
     ) -> None:
+        for url in (endpoint, update_endpoint, graph_store):
+            if url is not None and urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+                raise ConfigurationError(f"a remote store is reached over http(s), not {url!r}")
         if auth not in ("digest", "basic"):
             raise ConfigurationError(f"remote_auth must be 'digest' or 'basic', not {auth!r}")
         self.endpoint = endpoint
@@ -146,6 +153,8 @@ class RemoteStore:
         self.max_rows = max_rows
         self.hidden_graphs = tuple(hidden_graphs)
         self.batch_size = batch_size
+        self.graph_store = graph_store
+        self.graph_store_batch_size = graph_store_batch_size
         self.version_ttl = version_ttl
         self._cache: tuple[float, str, list[str]] | None = None
         self._lock = threading.Lock()
@@ -511,7 +520,9 @@ class RemoteStore:
         try:
             for item in run.quads():
                 batch.append(item)
-                if len(batch) >= self.batch_size:
+                if len(batch) >= (
+                    self.graph_store_batch_size if self.graph_store else self.batch_size
+                ):
                     skolem = True  # more than one batch: blank nodes cannot span requests
                     self._insert(_grouped(batch, run.staged, skolem, run.token))
                     batch = []
@@ -533,10 +544,51 @@ class RemoteStore:
         )
         return LoadOutcome(run.count, created)
 
-    def _insert(self, blocks: list[str]) -> None:
+    def _insert(self, groups: Mapping[str, list[str]]) -> None:
+        """Add one batch: N-Triples lines by staging graph."""
+        if self.graph_store is not None:
+            for name, lines in groups.items():
+                self._post_graph(name, "".join(f"{line}\n" for line in lines).encode())
+            return
         # INSERT ... WHERE {}, not INSERT DATA: Virtuoso refuses blank nodes in INSERT DATA;
         # a template's blank nodes are one fresh set for the one solution of the empty WHERE
-        self._request(f"INSERT {{ {' '.join(blocks)} }} WHERE {{}}", update=True)
+        blocks = " ".join(
+            f"GRAPH <{name}> {{ {' '.join(lines)} }}" for name, lines in groups.items()
+        )
+        self._request(f"INSERT {{ {blocks} }} WHERE {{}}", update=True)
+
+    def _post_graph(self, graph: str, body: bytes) -> None:
+        """POST N-Triples to a graph through the SPARQL 1.1 Graph Store Protocol."""
+        assert self.graph_store is not None
+        separator = "&" if "?" in self.graph_store else "?"
+        url = f"{self.graph_store}{separator}{urllib.parse.urlencode({'graph': graph})}"
+        request = urllib.request.Request(  # noqa: S310 -- http(s) only, checked in __init__
+            url, data=body, method="POST", headers={"Content-Type": "application/n-triples"}
+        )
+        handlers: list[urllib.request.BaseHandler] = []
+        if self.user is not None:
+            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            passwords.add_password(None, self.graph_store, self.user, self.password or "")
+            handlers.append(
+                urllib.request.HTTPDigestAuthHandler(passwords)
+                if self.auth == "digest"
+                else urllib.request.HTTPBasicAuthHandler(passwords)
+            )
+        limit = max(self.timeout, 60.0)  # a batch of writes, not a query: a minute at least
+        try:
+            with urllib.request.build_opener(*handlers).open(request, timeout=limit) as answer:
+                answer.read()
+        except urllib.error.HTTPError as error:
+            raise UpstreamError(
+                f"the remote store's graph store refused a batch: {error.code} {error.reason}: "
+                f"{_read_error(error)}"
+            ) from None
+        except TimeoutError:
+            raise UpstreamTimeoutError(
+                f"the remote store's graph store did not take a batch within {limit:g} s"
+            ) from None
+        except (urllib.error.URLError, OSError) as error:
+            raise UpstreamError(f"cannot reach the remote store's graph store: {error}") from None
 
     def _publish(self, staging: Mapping[str, str], replace: bool) -> None:
         verb = "MOVE" if replace else "ADD"
@@ -796,8 +848,8 @@ def _limited_below(text: str, cap: int) -> bool:
 
 def _grouped(
     batch: list[tuple[str, ox.Quad]], staged: Callable[[str], str], skolem: bool, token: str
-) -> list[str]:
-    """``GRAPH <staging> { ... }`` blocks for a batch of (target graph, quad)."""
+) -> dict[str, list[str]]:
+    """The N-Triples lines of a batch of (target graph, quad), by staging graph."""
     by_graph: dict[str, list[str]] = {}
     for name, quad in batch:
         subject, obj = quad.subject, quad.object
@@ -806,7 +858,7 @@ def _grouped(
         else:
             line = f"{subject} {quad.predicate} {obj} ."
         by_graph.setdefault(staged(name), []).append(line)
-    return [f"GRAPH <{name}> {{ {' '.join(lines)} }}" for name, lines in by_graph.items()]
+    return by_graph
 
 
 def _skolem(

@@ -76,6 +76,14 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "Update endpoint of the remote store; without it the remote store is only read.",
     ),
+    Setting(
+        "remote_graph_store",
+        str,
+        None,
+        "Graph Store Protocol endpoint of the remote store (Virtuoso: /sparql-graph-crud-auth); "
+        "when set, loads POST N-Triples there in batches of 50,000 instead of sending SPARQL "
+        "Update in batches of 1,000.",
+    ),
     Setting("remote_user", str, None, "User name orchkg gives the remote store, if it asks."),
     Setting(
         "remote_password",
@@ -241,6 +249,7 @@ class Settings:
     store: str | None = None
     remote_endpoint: str | None = None
     remote_update_endpoint: str | None = None
+    remote_graph_store: str | None = None
     remote_user: str | None = None
     remote_password: str | None = None
     remote_auth: str = "digest"
