@@ -11,10 +11,12 @@
   Korean, and the organisation that develops a system (``okg:developedBy``);
 * the architecture relations (``rdfs:subPropertyOf+ okg:architectureRelation``) between
   two elements, except those that are attributes or point outside (the views' list:
-  ``orchkg.diagrams.EXCLUDED_RELATIONS``).
+  ``orchkg.diagrams.EXCLUDED_RELATIONS``);
+* the components and platforms outside it that an element depends on (``okg:dependsOn``
+  and its sub-properties), as *external* elements: references, not parts.
 
-Relations to things outside the platform (tools, abstractions, features, the other
-platforms' components) are not in the model: an export must be importable on its own.
+Other relations to things outside the platform (tools, abstractions, features, the other
+platforms' counterparts) are not in the model.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class Element:
     """(language, text) pairs, sorted."""
     definitions: tuple[tuple[str, str], ...]
     system: bool
+    external: bool = False
+    """Outside the platform: only what one of its elements depends on (a reference)."""
 
     def text(self, lang: str, definitions: bool = False) -> str | None:
         """The first label (or definition) in ``lang``, if any."""
@@ -151,10 +155,24 @@ def platform_model(store: Store, platform: str, base_iri: str) -> PlatformModel:
         )
     } - systems
     nodes = systems | parts
-    facts: dict[str, dict[str, list[ox.NamedNode | ox.Literal]]] = {iri: {} for iri in nodes}
+    outside = [
+        (row["s"].value, row["p"].value, row["o"].value)
+        for row in _rows(
+            store,
+            f"SELECT DISTINCT ?s ?p ?o WHERE {{ {_values('s', nodes)} "
+            "?p rdfs:subPropertyOf* okg:dependsOn . ?s ?p ?o . FILTER(isIRI(?o)) "
+            "{ ?o a okg:Component } UNION { ?o a okg:Platform } }",
+            base_iri,
+        )
+        if row["o"].value not in nodes
+    ]
+    external = {target for _, _, target in outside}
+    facts: dict[str, dict[str, list[ox.NamedNode | ox.Literal]]] = {
+        iri: {} for iri in nodes | external
+    }
     for row in _rows(
         store,
-        f"SELECT ?node ?p ?o WHERE {{ {_values('node', nodes)} ?node ?p ?o . "
+        f"SELECT ?node ?p ?o WHERE {{ {_values('node', nodes | external)} ?node ?p ?o . "
         "FILTER(?p IN (rdf:type, rdfs:label, skos:definition, okg:hasRole)) }",
         base_iri,
     ):
@@ -162,7 +180,8 @@ def platform_model(store: Store, platform: str, base_iri: str) -> PlatformModel:
     okg = vocabulary_iri(base_iri)
     excluded = ", ".join(f"okg:{name}" for name in EXCLUDED_RELATIONS)
     relations = sorted(
-        {
+        set(outside)
+        | {
             (row["s"].value, row["p"].value, row["o"].value)
             for row in _rows(
                 store,
@@ -192,8 +211,10 @@ def platform_model(store: Store, platform: str, base_iri: str) -> PlatformModel:
         ):
             labels.setdefault(row["p"].value, row["label"].value)
     elements = {}
-    for iri in sorted(systems) + sorted(parts):
+    okg_platform = okg + "Platform"
+    for iri in sorted(systems) + sorted(parts) + sorted(external):
         found = facts[iri]
+        types = {t.value for t in found.get(RDF_TYPE, []) if isinstance(t, ox.NamedNode)}
         elements[iri] = Element(
             iri=iri,
             types=tuple(
@@ -206,7 +227,8 @@ def platform_model(store: Store, platform: str, base_iri: str) -> PlatformModel:
             ),
             labels=_texts(found.get(RDFS_LABEL, [])),
             definitions=_texts(found.get(SKOS_DEFINITION, [])),
-            system=iri in systems,
+            system=iri in systems or (iri in external and okg_platform in types),
+            external=iri in external,
         )
     return PlatformModel(
         platform=platform,

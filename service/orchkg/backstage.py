@@ -178,7 +178,13 @@ class _Exporter:
         self.names = {
             iri: _name(iri, base_iri, taken.setdefault(kind, set()))
             for iri, kind in self.kinds.items()
+            if not model.elements[iri].external
         }
+        namespace = resource_iri(base_iri)
+        for iri, element in model.elements.items():
+            local = iri[len(namespace) :] if iri.startswith(namespace) else ""
+            if element.external and is_backstage_name(local):
+                self.names[iri] = local  # a reference the importer resolves in the store
         org_names: set[str] = set()
         self.owners = {
             system: f"group:default/{_name(orgs[0], base_iri, org_names)}"
@@ -198,6 +204,8 @@ class _Exporter:
         spec: dict[str, Any] = {}
         rest: list[str] = []
         for predicate, target in self.outgoing[iri]:
+            if target not in self.names:
+                continue  # outside, and not nameable as kg:<name>
             target_kind = self.kinds[target]
             if predicate == okg + "partOf" and kind != "System":
                 if target_kind == "System" and "system" not in spec:
@@ -277,7 +285,9 @@ def catalog_documents(
     """The entities of a platform's model, as Backstage descriptor documents (``depends``:
     okg:dependsOn and its sub-properties, which become ``spec.dependsOn``)."""
     exporter = _Exporter(model, base_iri, depends)
-    return [exporter.document(iri) for iri in model.elements]
+    return [
+        exporter.document(iri) for iri, element in model.elements.items() if not element.external
+    ]
 
 
 _SPEC_ORDER = (

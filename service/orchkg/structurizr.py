@@ -41,7 +41,7 @@ class _Workspace:
         self.parent: dict[str, str] = {}
         self.level: dict[str, str] = {}
         for iri, element in model.elements.items():
-            if element.system:
+            if element.system and not element.external:
                 self.level[iri] = "system"
         changed = True
         while changed:  # containers first (parts of a system), then components of those
