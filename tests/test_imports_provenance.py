@@ -201,3 +201,36 @@ def test_cli_load_import_and_drop_keep_records(
     assert out.returncode == 1
     assert "spec.dependsOn[1]: 'component:default/kube-apiserver'" in out.stderr
     assert shop not in run_cli(*common, "stats", check=True).stdout
+
+
+def test_cli_exports_and_imports_with_the_shipped_content(
+    run_cli: CliRunner, tmp_path: Path
+) -> None:
+    common = ("--content-dir", str(Path(__file__).resolve().parents[1]))
+    stored = (*common, "--store", str(tmp_path / "store"))
+    catalog = tmp_path / "catalog-info.yaml"
+    run_cli(*common, "backstage", "export", "kubernetes", "-o", str(catalog), check=True)
+    assert "name: kube-apiserver" in catalog.read_text(encoding="utf-8")
+    dsl = run_cli(*common, "structurizr", "export", "kubernetes", "--dsl", check=True).stdout
+    assert dsl.startswith('workspace "Kubernetes"')
+    unknown = run_cli(*common, "structurizr", "export", "kubectl")
+    assert unknown.returncode == 1
+    assert "is not a platform" in unknown.stderr
+
+    shop = "http://example.org/shop"
+    done = run_cli(*stored, "backstage", "import", str(SHOP), "--graph", shop, check=True)
+    assert done.stdout == f"imported 5 entities (24 triples) into <{shop}>\n"
+    found = _query(
+        run_cli,
+        stored,
+        f"SELECT ?source ?format ?label WHERE {{ GRAPH <{RECORDS}> {{ <{shop}> "
+        f"<{PROV}wasGeneratedBy> ?a . ?a <{PROV}used> ?s ; "
+        f"<http://www.w3.org/2000/01/rdf-schema#label> ?label . "
+        f"?s <http://www.w3.org/2000/01/rdf-schema#label> ?source ; "
+        f"<http://purl.org/dc/terms/format> ?format }} }}",
+    )
+    assert found.splitlines()[1] == f"{SHOP},application/yaml,orchkg backstage import"
+    parts = _query(
+        run_cli, stored, "SELECT ?part WHERE { ?part okg:partOf kg:example-shop } ORDER BY ?part"
+    )
+    assert len(parts.splitlines()) == 5  # a header and four parts
