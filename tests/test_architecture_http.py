@@ -152,3 +152,11 @@ def test_platform_downloads(server: LiveServer) -> None:
     assert missing.status_code == 404
     not_platform = server.get("/platforms/etcd/structurizr.json")
     assert not_platform.status_code == 404
+
+
+def test_platform_view_pages_link_the_exports(server: LiveServer) -> None:
+    page = server.get("/views/kubernetes")
+    assert page.status_code == 200
+    for file in ("catalog-info.yaml", "structurizr.json", "structurizr.dsl"):
+        assert f'href="/platforms/kubernetes/{file}"' in page.text
+    assert "/platforms/" not in server.get("/views/compare").text
