@@ -234,3 +234,17 @@ def test_cli_exports_and_imports_with_the_shipped_content(
         run_cli, stored, "SELECT ?part WHERE { ?part okg:partOf kg:example-shop } ORDER BY ?part"
     )
     assert len(parts.splitlines()) == 5  # a header and four parts
+
+
+def test_reload_makes_a_replaced_content_graph_content_again(
+    run_cli: CliRunner, tmp_path: Path, tiny_content: Path
+) -> None:
+    common = ("--content-dir", str(tiny_content), "--store", str(tmp_path / "store"))
+    data = tmp_path / "mesos.ttl"
+    data.write_text("<http://e/s> <http://e/p> 1 .\n", encoding="utf-8")
+    graph = f"{BASE}graph/mesos"
+    run_cli(*common, "load", "-q", str(data), check=True)  # over the content graph
+    ask = f"SELECT ?a WHERE {{ GRAPH <{RECORDS}> {{ <{graph}> <{PROV}wasGeneratedBy> ?a }} }}"
+    assert len(_query(run_cli, common, ask).splitlines()) == 2
+    run_cli(*common, "reload", check=True)
+    assert _query(run_cli, common, ask).splitlines() == ["a"]

@@ -53,7 +53,7 @@ from orchkg.namespaces import (
     sparql_prologue,
     vocabulary_iri,
 )
-from orchkg.store import Store
+from orchkg.store import Store, check_graph_iri
 
 EXPORT_API_VERSION = "backstage.io/v1alpha1"
 API_VERSIONS = ("backstage.io/v1alpha1", "backstage.io/v1beta1")
@@ -809,6 +809,7 @@ def import_catalog(
     """Read a catalog and make ``graph`` hold exactly its triples, with a provenance record;
     one update, so a refused catalog changes nothing."""
     started = provenance.now()
+    check_graph_iri(graph)
     if graph == provenance.imports_graph(base_iri):
         raise ClientError(f"<{graph}> holds the provenance records; import into another graph")
     entities = read_catalog(data, source)

@@ -14,7 +14,7 @@ import click
 
 from orchkg import __version__, provenance
 from orchkg.canned import LANGUAGES, Catalogue, load_catalogue, run_canned, split_arguments
-from orchkg.content import graph_iri, load_content, open_store
+from orchkg.content import content_files, graph_iri, load_content, open_store
 from orchkg.errors import ClientError, NotFoundError, OrchkgError
 from orchkg.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format, rdf_format_for_path
 from orchkg.namespaces import prefixes
@@ -528,6 +528,8 @@ def structurizr_export(obj: Context, platform: str, dsl: bool, output: str | Non
 def reload_content(obj: Context) -> None:
     """Reload the content folders (ontology/, graph/) into a persistent store."""
     count = load_content(obj.store, obj.settings)
+    for item in content_files(obj.settings):  # content again, no longer an import
+        provenance.forget(obj.store, item.graph, obj.settings.base_iri)
     click.echo(f"reloaded {count:,} quads from {obj.settings.content_dir}")
     obj.store.close()
 
