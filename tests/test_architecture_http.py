@@ -152,6 +152,9 @@ def test_platform_downloads(server: LiveServer) -> None:
     assert missing.status_code == 404
     not_platform = server.get("/platforms/etcd/structurizr.json")
     assert not_platform.status_code == 404
+    for odd in ("a%20b", "%3C%3E", "x%00y", "%7B%7D", "kg:kubernetes", "%22"):
+        response = server.get(f"/platforms/{odd}/catalog-info.yaml")
+        assert response.status_code == 404, (odd, response.text)
 
 
 def test_platform_view_pages_link_the_exports(server: LiveServer) -> None:

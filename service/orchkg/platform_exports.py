@@ -19,12 +19,11 @@ from flask import Blueprint, Response, jsonify, request
 
 from orchkg import provenance
 from orchkg.app import services
-from orchkg.architecture import PlatformModel, platform_model
+from orchkg.architecture import PlatformModel, platform_iri, platform_model
 from orchkg.auth import authorise_write
 from orchkg.backstage import MEDIA_TYPE, export_catalog, import_catalog
 from orchkg.errors import ClientError, NotFoundError, UnsupportedMediaTypeError
 from orchkg.headers import content_type, etag
-from orchkg.namespaces import resource_iri
 from orchkg.store import check_graph_iri
 from orchkg.structurizr import workspace_dsl, workspace_json_text
 
@@ -35,10 +34,10 @@ YAML_MEDIA_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text
 
 def _model(name: str) -> PlatformModel:
     shared = services()
-    if not name or "/" in name:
+    if not name or "/" in name or ":" in name:
         raise NotFoundError(f"no platform named {name!r}")
     base = shared.settings.base_iri
-    return platform_model(shared.store, resource_iri(base) + name, base)
+    return platform_model(shared.store, platform_iri(name, base), base)
 
 
 def _download(
