@@ -312,6 +312,16 @@ spec:
         ),
         r"spec\.dependsOn: must be a list",
     ),
+    "bad namespace": (
+        GOOD.replace("  name: one\n", "  name: one\n  namespace: '{x}'\n"),
+        r"metadata\.namespace: '\{x\}' is not a Backstage namespace",
+    ),
+    "bad reference": (
+        GOOD.replace("kind: System", "kind: Resource").replace(
+            "  owner: me\n", "  owner: me\n  type: database\n  system: 'system:{x}/one'\n"
+        ),
+        r"spec\.system: 'system:\{x\}/one' is not an entity reference",
+    ),
     "same entity twice": (GOOD + "---\n" + GOOD, r"document 2 .*the same entity as document 1"),
     "unknown relation": (
         GOOD.replace(

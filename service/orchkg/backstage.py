@@ -488,6 +488,8 @@ def _entity(document: object, number: int, source: str) -> Entity:
         )
     where.entity = f"{kind} {name!r}"
     namespace = _string(metadata.get("namespace"), where, "metadata.namespace") or "default"
+    if not is_backstage_name(namespace):
+        raise where.error("metadata.namespace", f"{namespace!r} is not a Backstage namespace")
     for field in ("title", "description"):
         _string(metadata.get(field), where, f"metadata.{field}")
     annotations = metadata.get("annotations", {})
@@ -527,7 +529,7 @@ def parse_ref(text: str, default_kind: str, default_namespace: str) -> tuple[str
     namespace, slash, name = rest.partition("/")
     if not slash:
         namespace, name = default_namespace, rest
-    if not name or not kind or not namespace or not is_backstage_name(name):
+    if not (is_backstage_name(kind) and is_backstage_name(namespace) and is_backstage_name(name)):
         raise ValueError(text)
     return kind.lower(), namespace.lower(), name
 
