@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from orchkg.graph_store import blueprint as graph_store_blueprint  # noqa: PLC0415
     from orchkg.linked_data import blueprint as linked_data_blueprint  # noqa: PLC0415
     from orchkg.operations import blueprint as operations_blueprint  # noqa: PLC0415
+    from orchkg.platform_exports import blueprint as platform_exports_blueprint  # noqa: PLC0415
     from orchkg.site_pages import blueprint as site_pages_blueprint  # noqa: PLC0415
 
     app.register_blueprint(sparql_blueprint)
@@ -123,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(canned_pages_blueprint)
     app.register_blueprint(linked_data_blueprint)
     app.register_blueprint(site_pages_blueprint)
+    app.register_blueprint(platform_exports_blueprint)
 
 
 def create_app(

@@ -8,21 +8,24 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
-from orchkg import __version__
+from orchkg import __version__, provenance
 from orchkg.canned import LANGUAGES, Catalogue, load_catalogue, run_canned, split_arguments
-from orchkg.content import graph_iri, load_content, open_store
-from orchkg.errors import ClientError, OrchkgError
+from orchkg.content import content_files, graph_iri, load_content, open_store
+from orchkg.errors import ClientError, NotFoundError, OrchkgError
 from orchkg.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format, rdf_format_for_path
 from orchkg.namespaces import prefixes
 from orchkg.rendering import TABLE, write_result
 from orchkg.settings import Settings, load_settings
 from orchkg.stats import dataset_stats
-from orchkg.store import OxigraphStore, Store
+from orchkg.store import OxigraphStore, Store, check_graph_iri
 from orchkg.validation import validate_store
+
+if TYPE_CHECKING:
+    from orchkg.architecture import PlatformModel
 
 OUTPUT_FORMATS = [TABLE, *(fmt.name for fmt in RESULTS_FORMATS), *(fmt.name for fmt in RDF_FORMATS)]
 
@@ -135,6 +138,7 @@ def load(
         except OSError as error:
             raise ClientError(f"{path}: cannot read: {error.strerror}") from error
         progress = _LoadProgress(str(path), path.stat().st_size, sys.stderr)
+        started = provenance.now()
         with handle:
             count = obj.store.load(
                 handle,
@@ -145,6 +149,17 @@ def load(
                 replace=not append,
                 on_progress=None if quiet else progress,
             )
+        if target is not None and not fmt.datasets:
+            activity = provenance.Activity(
+                target,
+                "orchkg load",
+                provenance.cli_agent(),
+                str(path),
+                fmt.media_type,
+                started,
+                provenance.now(),
+            )
+            provenance.record(obj.store, activity, obj.settings.base_iri, replace=not append)
         if not quiet:
             progress.finish(count, target)
     if obj.settings.store is None and not quiet:
@@ -427,11 +442,110 @@ def run_query(
     sys.stdout.buffer.flush()
 
 
+@cli.command(name="drop")
+@click.argument("graph")
+@click.pass_obj
+def drop(obj: Context, graph: str) -> None:
+    """Drop the named graph GRAPH as a whole, with its provenance record."""
+    check_graph_iri(graph)
+    if graph == provenance.imports_graph(obj.settings.base_iri):
+        raise ClientError(f"<{graph}> holds the provenance records; drop the graphs they describe")
+    if not obj.store.drop_graph(graph):
+        raise NotFoundError(f"there is no graph <{graph}>")
+    provenance.forget(obj.store, graph, obj.settings.base_iri)
+    click.echo(f"dropped <{graph}>")
+    obj.store.close()
+
+
+def _platform_model(obj: Context, platform: str) -> PlatformModel:
+    from orchkg.architecture import platform_iri, platform_model  # noqa: PLC0415
+
+    base = obj.settings.base_iri
+    return platform_model(obj.store, platform_iri(platform, base), base)
+
+
+def _write_text(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+
+
+@cli.group()
+def backstage() -> None:
+    """Backstage software catalogs: export a platform, import a catalog-info.yaml."""
+
+
+@backstage.command(name="export")
+@click.argument("platform")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: stdout)."
+)
+@click.pass_obj
+def backstage_export(obj: Context, platform: str, output: str | None) -> None:
+    """Write PLATFORM (kubernetes, mesos-marathon, dcos, or any okg:Platform) as a catalog."""
+    from orchkg.backstage import export_catalog  # noqa: PLC0415
+
+    model = _platform_model(obj, platform)
+    _write_text(export_catalog(obj.store, model, obj.settings.base_iri), output)
+
+
+@backstage.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--graph", required=True, help="Named graph IRI the catalog replaces.")
+@click.pass_obj
+def backstage_import(obj: Context, file: str, graph: str) -> None:
+    """Import the catalog FILE into the named graph GRAPH, whole or not at all."""
+    from orchkg.backstage import import_catalog  # noqa: PLC0415
+
+    check_graph_iri(graph)
+    try:
+        data = Path(file).read_bytes()
+    except OSError as error:
+        raise ClientError(f"{file}: cannot read: {error.strerror}") from error
+    outcome = import_catalog(
+        obj.store,
+        data,
+        source=file,
+        graph=graph,
+        base_iri=obj.settings.base_iri,
+        agent=provenance.cli_agent(),
+    )
+    click.echo(f"imported {outcome.entities} entities ({outcome.triples} triples) into <{graph}>")
+    if obj.settings.store is None:
+        click.echo("note: the store is in memory; nothing is kept (use --store PATH)", err=True)
+    obj.store.close()
+
+
+@cli.group()
+def structurizr() -> None:
+    """Structurizr workspaces (the C4 model) of a platform."""
+
+
+@structurizr.command(name="export")
+@click.argument("platform")
+@click.option("--dsl", is_flag=True, help="Structurizr DSL text instead of a JSON workspace.")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: stdout)."
+)
+@click.pass_obj
+def structurizr_export(obj: Context, platform: str, dsl: bool, output: str | None) -> None:
+    """Write PLATFORM as a Structurizr workspace (JSON, or DSL with --dsl)."""
+    from orchkg.structurizr import workspace_dsl, workspace_json_text  # noqa: PLC0415
+
+    model = _platform_model(obj, platform)
+    write = workspace_dsl if dsl else workspace_json_text
+    _write_text(write(model, obj.settings.base_iri), output)
+
+
 @cli.command(name="reload")
 @click.pass_obj
 def reload_content(obj: Context) -> None:
     """Reload the content folders (ontology/, graph/) into a persistent store."""
     count = load_content(obj.store, obj.settings)
+    for item in content_files(obj.settings):  # content again, no longer an import
+        provenance.forget(obj.store, item.graph, obj.settings.base_iri)
     click.echo(f"reloaded {count:,} quads from {obj.settings.content_dir}")
     obj.store.close()
 

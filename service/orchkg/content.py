@@ -19,6 +19,7 @@ from orchkg.canned import Catalogue, catalogue_triples, load_catalogue
 from orchkg.errors import ConfigurationError
 from orchkg.formats import rdf_format, rdf_format_for_path
 from orchkg.namespaces import prefixes
+from orchkg.provenance import IMPORTS_STEM
 from orchkg.remote import RemoteStore
 from orchkg.settings import Settings
 from orchkg.store import OxigraphStore, Store
@@ -49,10 +50,11 @@ def content_files(settings: Settings) -> list[ContentFile]:
         if not directory.is_dir():
             raise ConfigurationError(f"content folder {directory} is missing")
         for path in sorted(directory.glob("*.ttl")):
-            if path.stem == QUERIES_STEM:
+            if path.stem in (QUERIES_STEM, IMPORTS_STEM):
                 raise ConfigurationError(
-                    f"{path} would share the named graph of the query catalogue "
-                    f"({graph_iri(settings.base_iri, QUERIES_STEM)}); rename it"
+                    f"{path} would share the named graph of the "
+                    + ("query catalogue" if path.stem == QUERIES_STEM else "import records")
+                    + f" ({graph_iri(settings.base_iri, path.stem)}); rename it"
                 )
             if path.stem in seen:
                 raise ConfigurationError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Request, Response
 
+from orchkg import provenance
 from orchkg.app import services
 from orchkg.errors import NotAcceptableError
 from orchkg.formats import rdf_format
@@ -151,12 +152,14 @@ def void_turtle(request: Request) -> str:
         'FILTER(STRSTARTS(STR(?o), "http://www.wikidata.org/entity/")) }'
     )
     examples = [f"{base}resource/{name}" for name in ("kubernetes", "mesos", "marathon", "etcd")]
+    recorded = provenance.graph_activities(shared.store, base)
     subsets = "".join(
         f"""<{root}.well-known/void#graph-{index}> a void:Dataset ;
-    sd:name <{iri}> ; void:triples {shared.store.triple_count(iri)} .
+    sd:name <{iri}> ; void:triples {shared.store.triple_count(iri)} {_imported(iri, recorded)}.
 """
         for index, iri in enumerate(graphs)
     )
+    records = "".join(f"{triple} .\n" for triple in provenance.record_triples(shared.store, base))
     subset_refs = ", ".join(
         f"<{root}.well-known/void#graph-{index}>" for index in range(len(graphs))
     )
@@ -168,6 +171,7 @@ def void_turtle(request: Request) -> str:
 @prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
 @prefix okg: <{okg}> .
 
 <{root}.well-known/void#dataset> a void:Dataset ;
@@ -190,7 +194,16 @@ def void_turtle(request: Request) -> str:
     void:target <{root}.well-known/void#dataset>, <http://www.wikidata.org/entity/> ;
     void:triples {wikidata_links} .
 
-{subsets}"""
+{subsets}
+# Where each imported graph came from (PROV-O, as kept in <{provenance.imports_graph(base)}>)
+{records}"""
+
+
+def _imported(graph: str, recorded: dict[str, list[str]]) -> str:
+    """The subset's links to the activities that wrote its graph, when it was imported."""
+    if graph not in recorded:
+        return ""
+    return "; prov:wasGeneratedBy " + ", ".join(f"<{a}>" for a in recorded[graph]) + " "
 
 
 def rdf_response(turtle: str, graph_format: str | None, what: str) -> Response:

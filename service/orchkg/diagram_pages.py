@@ -28,6 +28,7 @@ from orchkg.diagrams import (
     Request,
     local_name,
     make_request,
+    platform_of_view,
     resolve_resource,
 )
 from orchkg.errors import ClientError
@@ -193,6 +194,28 @@ def gallery() -> Response:
     return _tagged(tag, make, "text/html")
 
 
+ARCHITECTURE_TOOLS = (
+    ("catalog-info.yaml", "Backstage catalog", "the platform as a Backstage software catalog"),
+    ("structurizr.json", "Structurizr JSON", "the platform as a Structurizr workspace (C4)"),
+    ("structurizr.dsl", "Structurizr DSL", "the same workspace as Structurizr DSL"),
+)
+
+
+def _architecture_tools(name: str) -> list[dict[str, str]]:
+    """A platform view's links to the platform's exports (docs/architecture-tools.md)."""
+    platform = platform_of_view(name)
+    if platform is None:
+        return []
+    return [
+        {
+            "name": label,
+            "description": description,
+            "href": f"{request.script_root}/platforms/{platform}/{file}",
+        }
+        for file, label, description in ARCHITECTURE_TOOLS
+    ]
+
+
 @blueprint.get("/views/<name>")
 def page(name: str) -> Response:
     view_request, path_from, path_to = _request(name)
@@ -235,7 +258,8 @@ def page(name: str) -> Response:
                     "href": f"{request.script_root}/views/{name}.{fmt.name}?{query}",
                 }
                 for fmt in EXPORT_FORMATS.values()
-            ],
+            ]
+            + _architecture_tools(name),
             nodes=nodes,
             path_from=path_from,
             path_to=path_to,

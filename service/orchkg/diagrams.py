@@ -208,6 +208,15 @@ _PLATFORM_OF_VIEW = {
 }
 
 
+def platform_of_view(name: str) -> str | None:
+    """The local name (under ``kg:``) of the platform a platform view draws, else None.
+
+    >>> platform_of_view("dcos"), platform_of_view("compare")
+    ('dcos', None)
+    """
+    return _PLATFORM_OF_VIEW.get(name)
+
+
 def view(name: str) -> View:
     """The view of that name, or a ClientError listing the names there are."""
     try:

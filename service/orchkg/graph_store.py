@@ -33,11 +33,13 @@ from typing import IO, cast
 from flask import Blueprint, Request, Response, request
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from orchkg import provenance
 from orchkg.app import services
 from orchkg.auth import authorise_write
 from orchkg.content import graph_iri
 from orchkg.errors import (
     ClientError,
+    ForbiddenError,
     NotAcceptableError,
     NotFoundError,
     ResultTooLargeError,
@@ -251,9 +253,21 @@ def _read(target: Target) -> Response:
     return response
 
 
+def _not_the_records(target: Target) -> None:
+    records = provenance.imports_graph(services().settings.base_iri)
+    if target.graph == records:
+        raise ForbiddenError(
+            f"<{records}> holds the provenance records of the imported graphs; the server "
+            "keeps it (it changes when those graphs are written or dropped)"
+        )
+
+
 def _write(target: Target | None, *, replace: bool) -> Response:
     authorise_write()
+    if target is not None:
+        _not_the_records(target)
     shared = services()
+    started = provenance.now()
     parts = request_parts(request)
     graph = (
         graph_iri(shared.settings.base_iri, uuid.uuid4().hex) if target is None else target.graph
@@ -266,6 +280,18 @@ def _write(target: Target | None, *, replace: bool) -> Response:
         single_graph=True,
         limits=BodyLimits(shared.settings.max_body_depth, shared.settings.max_body_bytes),
     )
+    if graph is not None:
+        activity = provenance.Activity(
+            graph,
+            f"Graph Store {request.method}",
+            provenance.graph_store_agent(),
+            f"{request.method} {request.full_path.rstrip('?')}: "
+            + ", ".join(part.name for part in parts),
+            ", ".join(sorted({part.fmt.media_type for part in parts})),
+            started,
+            provenance.now(),
+        )
+        provenance.record(shared.store, activity, shared.settings.base_iri, replace=replace)
     if graph is not None and graph in outcome.created:
         response = empty(201)
         response.headers["Location"] = graph
@@ -275,6 +301,10 @@ def _write(target: Target | None, *, replace: bool) -> Response:
 
 def _delete(target: Target) -> Response:
     authorise_write()
-    if not services().store.drop_graph(target.graph):
+    _not_the_records(target)
+    shared = services()
+    if not shared.store.drop_graph(target.graph):
         raise NotFoundError(f"{target} does not exist here")
+    if target.graph is not None:
+        provenance.forget(shared.store, target.graph, shared.settings.base_iri)
     return empty(204)
