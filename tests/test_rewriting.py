@@ -129,3 +129,26 @@ def test_projection_names_every_column() -> None:
     ]
     assert rewriting.projection("SELECT * WHERE { ?a ?p ?b }") == []
     assert rewriting.projection("ASK { ?a ?p ?b }") == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT DISTINCT ?node ?system WHERE { "
+        "VALUES ?system { kg:kubernetes kg:mesos kg:marathon } "
+        "?node okg:partOf+ ?system . FILTER(isIRI(?node)) } ORDER BY ?system ?node",
+        "SELECT ?platform (COUNT(DISTINCT ?part) AS ?n) WHERE { VALUES (?platform ?lang) "
+        '{ (kg:dcos "en") (kg:mesos-marathon "ko") } '
+        "?platform (okg:hasMember|okg:builtOn)* ?part . "
+        "OPTIONAL { ?part rdfs:label ?l FILTER(lang(?l) = ?lang) } } "
+        "GROUP BY ?platform ORDER BY ?platform",
+    ],
+)
+def test_a_values_block_written_out_as_a_union_answers_the_same(
+    embedded: Store, query: str
+) -> None:
+    assert rewriting.uses_paths(query)
+    expanded = rewriting.expand_values(query)
+    assert "UNION" in expanded
+    assert rows(embedded.query(expanded)) == rows(embedded.query(query))
+    assert rows(embedded.query(query))  # the example answers something

@@ -57,7 +57,14 @@ from orchkg.errors import (
 )
 from orchkg.formats import RdfFormat
 from orchkg.guard import scan, tokenize
-from orchkg.rewriting import inline_values_bound, projection, push_values, substitute
+from orchkg.rewriting import (
+    expand_values,
+    inline_values_bound,
+    projection,
+    push_values,
+    substitute,
+    uses_paths,
+)
 from orchkg.screening import BodyLimits
 from orchkg.store import (
     _LOADING_PREFIX,
@@ -332,6 +339,8 @@ class RemoteStore:
         with the service's BASE and prefixes, and the dataset (orchkg's graphs, unless the
         request or the query names its own)."""
         inlined, written = inline_values_bound(substitute(sparql, substitutions or {}))
+        if uses_paths(inlined):
+            inlined = expand_values(inlined)
         constants = {
             name: term.value
             for name, term in (substitutions or {}).items()

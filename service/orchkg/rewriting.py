@@ -16,6 +16,7 @@ Two rewrites, both on the tokens of ``orchkg.guard.tokenize`` (never on raw text
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Mapping
 
 import pyoxigraph as ox
@@ -179,20 +180,79 @@ def inline_values_bound(text: str) -> tuple[str, dict[str, str]]:
 
 def _single_row(tokens: list[Token], block: _Block) -> dict[str, str] | None:
     """{variable: term text} when ``block`` holds exactly one row without UNDEF."""
+    rows = _rows(tokens, block)
+    return rows[0] if rows is not None and len(rows) == 1 else None
+
+
+def _rows(tokens: list[Token], block: _Block) -> list[dict[str, str]] | None:
+    """The rows of ``block`` as {variable: term text}, or None if one has UNDEF or anything
+    this does not read."""
     inside = [t for t in tokens if block.start <= t.start < block.end]
     opened = next(i for i, t in enumerate(inside) if t.value == "{")
     names = [t.value[1:] for t in inside[:opened] if t.kind == "var"]
     data = inside[opened + 1 : -1]
-    if len(names) > 1:
-        if not data or data[0].value != "(" or data[-1].value != ")":
+    if len(names) == 1:
+        terms = _terms(data)
+        return None if terms is None else [{names[0]: term} for term in terms]
+    rows: list[dict[str, str]] = []
+    while data:
+        if data[0].value != "(":
             return None
-        data = data[1:-1]
-        if any(t.value in ("(", ")") for t in data):
-            return None  # more than one row
-    terms = _terms(data)
-    if terms is None or len(terms) != len(names):
-        return None
-    return dict(zip(names, terms, strict=True))
+        close = next((i for i, t in enumerate(data) if t.value == ")"), None)
+        if close is None:
+            return None
+        terms = _terms(data[1:close])
+        if terms is None or len(terms) != len(names):
+            return None
+        rows.append(dict(zip(names, terms, strict=True)))
+        data = data[close + 1 :]
+    return rows
+
+
+MAX_EXPANDED_ROWS = 100
+"""The longest VALUES block ``expand_values`` writes out as a UNION."""
+
+
+def uses_paths(text: str) -> bool:
+    """Whether the query has a property path with ``*``, ``+`` or ``?`` (roughly: a false
+    yes only costs a longer query)."""
+    tokens = tokenize(text)
+    return any(
+        token.kind == "other"
+        and token.value in ("*", "+", "?")
+        and (before.kind in ("iri", "pname") or before.value == ")" or before.is_word("a"))
+        for before, token in itertools.pairwise(tokens)
+    )
+
+
+def expand_values(text: str) -> str:
+    """The query with the VALUES block first in its WHERE clause written out as a UNION of
+    the clause, one branch per row with the row's terms written in (``substitute``) and
+    bound again by BIND: Virtuoso 7 starts no property path at a VALUES binding.
+
+    >>> print(expand_values("SELECT ?n { VALUES ?p { <a> <b> } ?p <q>+ ?n }"))
+    SELECT ?n { { BIND(<a> AS ?p)  <a> <q>+ ?n } UNION { BIND(<b> AS ?p)  <b> <q>+ ?n } }
+    """
+    tokens = tokenize(text)
+    where = _outer_where(tokens)
+    block = next((b for b in _movable_blocks(tokens) if b.inside is not None), None)
+    if where is None or block is None:
+        return text
+    rows = _rows(tokens, block)
+    if rows is None or len(rows) < 2 or len(rows) > MAX_EXPANDED_ROWS:
+        return text
+    depth = tokens[where].depth
+    close = next(
+        i
+        for i in range(where + 1, len(tokens))
+        if tokens[i].depth == depth and tokens[i].value == "}"
+    )
+    body = text[block.end : tokens[close].start]
+    branches = []
+    for row in rows:
+        binds = " ".join(f"BIND({term} AS ?{name})" for name, term in row.items())
+        branches.append(f"{{ {binds} {substitute(body, row)}}}")
+    return f"{text[: tokens[where].end]} {' UNION '.join(branches)} {text[tokens[close].start :]}"
 
 
 def _terms(data: list[Token]) -> list[str] | None:
