@@ -18,9 +18,11 @@ from orchkg.content import open_store
 from orchkg.errors import MethodNotAllowedError, OrchkgError, UnauthorisedError
 from orchkg.evaluation import EvaluatorPool
 from orchkg.guard import Policy
+from orchkg.inprocess import InProcessEvaluator
 from orchkg.metrics import Metrics
 from orchkg.negotiation import choose, choose_language
 from orchkg.settings import Settings, load_settings
+from orchkg.shared_store import SharedStore, open_shared_store
 from orchkg.store import OxigraphStore
 
 log = logging.getLogger("orchkg.requests")
@@ -45,7 +47,7 @@ class Services:
 
     settings: Settings
     store: OxigraphStore
-    pool: EvaluatorPool
+    pool: EvaluatorPool | InProcessEvaluator
     metrics: Metrics
     catalogue: Catalogue
     policy: Policy = dataclasses.field(default_factory=Policy)
@@ -132,17 +134,30 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    if store is None and settings.serve == "processes":
+        store = open_shared_store(settings, catalogue=catalogue)
     opened = store or open_store(settings, catalogue=catalogue)
     assert isinstance(opened, OxigraphStore)
-    pool = EvaluatorPool(
-        opened,
-        workers=settings.query_workers,
-        timeout=settings.query_timeout,
-        queue_wait=settings.queue_wait,
-        max_result_bytes=settings.max_result_bytes,
-        max_waiting=settings.max_queued,
-        memory_limit=settings.max_worker_memory * 2**20,
-    )
+    pool: EvaluatorPool | InProcessEvaluator
+    if isinstance(opened, SharedStore):  # each serving process evaluates (orchkg.prefork)
+        pool = InProcessEvaluator(
+            opened,
+            concurrency=settings.query_workers,
+            timeout=settings.query_timeout,
+            queue_wait=settings.queue_wait,
+            max_result_bytes=settings.max_result_bytes,
+            max_waiting=settings.max_queued,
+        )
+    else:
+        pool = EvaluatorPool(
+            opened,
+            workers=settings.query_workers,
+            timeout=settings.query_timeout,
+            queue_wait=settings.queue_wait,
+            max_result_bytes=settings.max_result_bytes,
+            max_waiting=settings.max_queued,
+            memory_limit=settings.max_worker_memory * 2**20,
+        )
     policy = Policy(
         allowlist=settings.federation_allowlist,
         max_depth=settings.max_query_depth,

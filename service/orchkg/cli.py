@@ -299,6 +299,13 @@ def stats(obj: Context, format_name: str, top: int) -> None:
 @click.option("--update-token", help="Bearer token that enables /update and writes to /data.")
 @click.option("--query-timeout", type=float, help="Seconds a query may run (default 5).")
 @click.option("--workers", "query_workers", type=int, help="Query worker processes (default 2).")
+@click.option(
+    "--serve",
+    "layout",
+    type=click.Choice(["workers", "processes"]),
+    help="Server layout (the serve setting).",
+)
+@click.option("--processes", type=int, help="Serving processes with --serve processes.")
 @click.pass_obj
 def serve(
     obj: Context,
@@ -307,6 +314,8 @@ def serve(
     update_token: str | None,
     query_timeout: float | None,
     query_workers: int | None,
+    layout: str | None,
+    processes: int | None,
 ) -> None:
     """Serve the SPARQL endpoint and the web interface (until SIGTERM or Ctrl-C)."""
     from orchkg.server import serve as run_server  # noqa: PLC0415 -- heavy, only for serve
@@ -317,6 +326,8 @@ def serve(
         "update_token": update_token,
         "query_timeout": query_timeout,
         "query_workers": query_workers,
+        "serve": layout,
+        "processes": processes,
     }
     run_server(obj.with_flags(flags))
 

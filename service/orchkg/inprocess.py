@@ -1,0 +1,173 @@
+"""Query evaluation in the serving process itself, stopped at the deadline with its process.
+
+With ``serve = "processes"`` (``orchkg.prefork``) each serving process evaluates its
+queries in the request's own thread: no worker round trip, and pyoxigraph releases the
+GIL while it evaluates, so the process's other threads keep serving. A watchdog thread
+looks at the evaluations in flight every ``TICK`` seconds; one past its deadline cannot be
+cancelled (neither the engine nor a CPython thread can be), so the watchdog hands it to
+``on_deadline``: the server answers it 503 itself and ends the process, which frees the
+CPU, while the supervisor starts a fresh process and the other serving processes go on.
+
+    request thread ── evaluate in place ──▶ answer
+         ▲ past the deadline: watchdog ──▶ on_deadline ──▶ 503 written, process ends
+
+The same limits as ``orchkg.evaluation.EvaluatorPool``: at most ``concurrency`` queries
+evaluate at once in a process, at most ``max_waiting`` requests wait for one, each at
+most ``queue_wait``; the same checks (``Policy``), the same serialisation and byte limit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import has_request_context, request
+
+from orchkg.canned import Term
+from orchkg.errors import OverloadedError, QueryMemoryError
+from orchkg.evaluation import Answer, Job, Snapshot, _evaluate, _raise_for
+from orchkg.guard import Policy
+from orchkg.shared_store import SharedStore
+
+TICK = 0.05
+"""Seconds between two looks of the watchdog: a query is stopped at most this late."""
+
+_IN_PLACE = Snapshot("in-place", "nquads", "")
+"""Jobs evaluated here carry no snapshot: the process's own store is current."""
+
+
+@dataclasses.dataclass(eq=False)
+class Running:
+    """One evaluation in flight: its deadline, and the WSGI environ of its request (what the
+    server needs to answer it when the evaluation cannot)."""
+
+    deadline: float
+    environ: Mapping[str, Any] | None
+    thread: int
+    expired: bool = False
+
+
+class InProcessEvaluator:
+    """Evaluates read queries in the calling thread, under a deadline the server enforces."""
+
+    def __init__(
+        self,
+        store: SharedStore,
+        *,
+        concurrency: int,
+        timeout: float,
+        queue_wait: float,
+        max_result_bytes: int,
+        max_waiting: int = 16,
+    ) -> None:
+        self.store = store
+        self.timeout = timeout
+        self.queue_wait = queue_wait
+        self.max_result_bytes = max_result_bytes
+        self.max_waiting = max_waiting
+        self.on_deadline: Callable[[list[Running]], None] | None = None
+        """Called by the watchdog with the evaluations past their deadline (the server's
+        hook: answer them, end the process). Unset, a late query runs to its end."""
+        self.waiting = 0
+        self.in_flight = 0
+        self.timeouts = 0
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._lock = threading.Lock()
+        self._running: set[Running] = set()
+        self._watchdog: threading.Thread | None = None
+
+    def close(self) -> None:
+        """Nothing to stop: the evaluations are the process's own."""
+
+    def running(self) -> list[Running]:
+        with self._lock:
+            return list(self._running)
+
+    def _take_slot(self) -> None:
+        if self._slots.acquire(blocking=False):
+            return
+        with self._lock:
+            if self.waiting >= self.max_waiting:
+                raise OverloadedError(
+                    f"{self.waiting} queries are already waiting for a worker; retry in a moment"
+                )
+            self.waiting += 1
+        try:
+            if not self._slots.acquire(timeout=self.queue_wait):
+                raise OverloadedError("every query worker is busy; retry in a moment")
+        finally:
+            with self._lock:
+                self.waiting -= 1
+
+    def evaluate(
+        self,
+        query: str,
+        *,
+        default_graphs: tuple[str, ...] | None = None,
+        named_graphs: tuple[str, ...] | None = None,
+        declares_dataset: bool = False,
+        results_format: str | None,
+        graph_format: str | None,
+        substitutions: Mapping[str, Term] | None = None,
+        hidden: tuple[str, ...] = (),
+        as_boolean: bool = False,
+        policy: Policy | None = None,
+    ) -> Answer:
+        """As ``EvaluatorPool.evaluate``, in this thread."""
+        self._take_slot()
+        try:
+            job = Job(
+                _IN_PLACE,
+                query,
+                default_graphs,
+                named_graphs,
+                self.store.union_default_graph and not declares_dataset,
+                results_format,
+                graph_format,
+                self.max_result_bytes,
+                self.store.base_iri,
+                self.store.prefixes,
+                tuple((substitutions or {}).items()),
+                hidden,
+                as_boolean,
+                policy,
+            )
+            environ = request.environ if has_request_context() else None
+            running = Running(time.monotonic() + self.timeout, environ, threading.get_ident())
+            with self._lock:
+                self._running.add(running)
+                self.in_flight += 1
+                if self._watchdog is None:  # started here: after the fork, in the server
+                    self._watchdog = threading.Thread(
+                        target=self._watch, name="orchkg-deadline-watchdog", daemon=True
+                    )
+                    self._watchdog.start()
+            try:
+                answer = _evaluate(self.store.engine(), job)
+            except MemoryError:
+                raise QueryMemoryError(
+                    "the query needed more memory than a query worker may hold and was "
+                    "stopped; narrow it or add LIMIT"
+                ) from None
+            finally:
+                with self._lock:
+                    self._running.discard(running)
+                    self.in_flight -= 1
+        finally:
+            self._slots.release()
+        return _raise_for(answer)
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(TICK)
+            now = time.monotonic()
+            with self._lock:
+                late = [r for r in self._running if not r.expired and r.deadline <= now]
+                for running in late:
+                    running.expired = True
+                self.timeouts += len(late)
+            if late and self.on_deadline is not None:
+                self.on_deadline(late)
