@@ -40,6 +40,10 @@ CORS_HEADERS = {
     "Access-Control-Expose-Headers": "ETag, Content-Type, Location, X-Orchkg-Limit-Result-Bytes",
 }
 
+_DEFAULT_HEADERS = tuple(
+    (name.lower(), name, value) for name, value in {**SECURITY_HEADERS, **CORS_HEADERS}.items()
+)
+
 
 @dataclasses.dataclass
 class Services:
@@ -179,8 +183,10 @@ def create_app(
 
     @app.after_request
     def finish(response: Response) -> Response:
-        for name, value in {**SECURITY_HEADERS, **CORS_HEADERS}.items():
-            response.headers.setdefault(name, value)
+        present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118
+        for lowered, name, value in _DEFAULT_HEADERS:  # what a route did not set itself
+            if lowered not in present:
+                response.headers.add(name, value)
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         services(app).metrics.observe(request.endpoint or "unknown", response.status_code, elapsed)
         query_text = request.args.get("query") or ""

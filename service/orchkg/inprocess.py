@@ -41,12 +41,13 @@ _IN_PLACE = Snapshot("in-place", "nquads", "")
 
 @dataclasses.dataclass(eq=False)
 class Running:
-    """One evaluation in flight: its deadline, and the WSGI environ of its request (what the
-    server needs to answer it when the evaluation cannot)."""
+    """One evaluation in flight: when it started and must end (``time.monotonic``), and the
+    WSGI environ of its request (what the server needs to answer it when the evaluation
+    cannot)."""
 
+    started: float
     deadline: float
     environ: Mapping[str, Any] | None
-    thread: int
     expired: bool = False
 
 
@@ -136,7 +137,8 @@ class InProcessEvaluator:
                 policy,
             )
             environ = request.environ if has_request_context() else None
-            running = Running(time.monotonic() + self.timeout, environ, threading.get_ident())
+            now = time.monotonic()
+            running = Running(now, now + self.timeout, environ)
             with self._lock:
                 self._running.add(running)
                 self.in_flight += 1

@@ -41,7 +41,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from waitress.task import WSGITask
 
 from orchkg.app import create_app, services
@@ -73,10 +73,13 @@ class _ProcessChannel(_Channel):
     task_class = _Task
 
 
-def _response_bytes(app: Flask, environ: Mapping[str, Any], error: OrchkgError) -> bytes:
+def _response_bytes(
+    app: Flask, environ: Mapping[str, Any], error: OrchkgError, running_for: float
+) -> bytes:
     """The whole HTTP answer the application gives for ``error`` on this request, with
     ``Connection: close`` (the process ends after it)."""
     with app.request_context(dict(environ)):
+        g.started = time.perf_counter() - running_for  # for the request log's duration
         response = app.make_response(app.handle_user_exception(error))
         response = app.process_response(response)
         body = b"" if environ.get("REQUEST_METHOD") == "HEAD" else response.get_data()
@@ -93,7 +96,8 @@ def _answer(app: Flask, running: Running, error: OrchkgError) -> None:
     channel = (running.environ or {}).get(_CHANNEL)
     if channel is None:
         return
-    data = _response_bytes(app, running.environ or {}, error)
+    running_for = time.monotonic() - running.started
+    data = _response_bytes(app, running.environ or {}, error, running_for)
     with contextlib.suppress(Exception):  # a client already gone: nothing to answer
         channel.write_soon(data)
         with channel.outbuf_lock:
@@ -180,60 +184,71 @@ def serve_processes(settings: Settings) -> None:
             f"cannot listen on {settings.host}:{settings.port}: {error.strerror}"
         ) from error
     listener.setblocking(False)
-    children: dict[int, int] = {}
-    stopping = threading.Event()
+    supervisor = _Supervisor(app, settings, listener)
+    signal.signal(signal.SIGTERM, supervisor.stop)
+    signal.signal(signal.SIGINT, supervisor.stop)
+    for slot in range(settings.processes):
+        supervisor.spawn(slot)
+    address = f"http://{settings.host}:{settings.port}/"
+    log.info(
+        '{"event": "listening", "url": "%s", "serving_processes": %s}',
+        address,
+        sorted(supervisor.children),
+    )
+    print(f"orchkg serving on {address} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    try:
+        supervisor.watch()
+    finally:
+        listener.close()
+        shutil.rmtree(directory, ignore_errors=True)
+        log.info('{"event": "stopped"}')
 
-    def spawn(slot: int) -> None:
+
+class _Supervisor:
+    """Forks the serving processes and replaces any that ends, until told to stop."""
+
+    def __init__(self, app: Flask, settings: Settings, listener: socket.socket) -> None:
+        self.app = app
+        self.settings = settings
+        self.listener = listener
+        self.children: dict[int, int] = {}  # pid -> slot
+        self.stopping = False
+
+    def spawn(self, slot: int) -> None:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
-                _child(app, settings, listener)
+                _child(self.app, self.settings, self.listener)
             except BaseException:
                 log.exception("serving process failed")
                 code = 1
             finally:
                 logging.shutdown()
                 os._exit(code)
-        children[pid] = slot
+        self.children[pid] = slot
 
-    def stop(signum: int, _frame: object) -> None:
-        if not stopping.is_set():
-            stopping.set()
+    def stop(self, signum: int, _frame: object) -> None:
+        if not self.stopping:
+            self.stopping = True
             log.info('{"event": "stopping", "signal": %d}', signum)
-        for pid in list(children):
+        for pid in list(self.children):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for slot in range(settings.processes):
-        spawn(slot)
-    address = f"http://{settings.host}:{settings.port}/"
-    log.info(
-        '{"event": "listening", "url": "%s", "serving_processes": %s}',
-        address,
-        sorted(children),
-    )
-    print(f"orchkg serving on {address} (Ctrl-C to stop)", file=sys.stderr, flush=True)
-    try:
-        while children:
+    def watch(self) -> None:
+        while self.children:
             try:
                 pid, status = os.wait()
             except ChildProcessError:
-                break
-            if pid not in children:
+                return
+            if pid not in self.children:
                 continue
-            slot = children.pop(pid)
-            if stopping.is_set():
-                continue
-            _log_end(pid, status)
-            spawn(slot)
-    finally:
-        listener.close()
-        shutil.rmtree(directory, ignore_errors=True)
-        log.info('{"event": "stopped"}')
+            slot = self.children.pop(pid)
+            if not self.stopping:
+                _log_end(pid, status)
+                self.spawn(slot)
 
 
 def _log_end(pid: int, status: int) -> None:
