@@ -9,7 +9,7 @@ import logging
 import time
 from typing import Any
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Request, Response, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from orchkg import __version__
@@ -183,27 +183,8 @@ def create_app(
 
     @app.after_request
     def finish(response: Response) -> Response:
-        present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118
-        for lowered, name, value in _DEFAULT_HEADERS:  # what a route did not set itself
-            if lowered not in present:
-                response.headers.add(name, value)
-        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        services(app).metrics.observe(request.endpoint or "unknown", response.status_code, elapsed)
-        query_text = request.args.get("query") or ""
-        log.info(
-            json.dumps(
-                {
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round(elapsed * 1000, 2),
-                    "query_hash": hashlib.sha256(query_text.encode()).hexdigest()[:16]
-                    if query_text
-                    else None,
-                }
-            )
-        )
-        return response
+        started = g.get("started", time.perf_counter())
+        return finish_response(app, request, response, request.endpoint, started)
 
     @app.errorhandler(OrchkgError)
     def orchkg_error(error: OrchkgError) -> Response:
@@ -239,4 +220,36 @@ def create_app(
         return error_body(500, "an internal error occurred; it has been logged")
 
     app.config["ORCHKG_VERSION"] = __version__
+    from orchkg.fast_path import QueryFastPath  # noqa: PLC0415 -- it imports the routes
+
+    app.wsgi_app = QueryFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
+
+
+def finish_response(
+    app: Flask, asked: Request, response: Response, endpoint: str | None, started: float
+) -> Response:
+    """What every answer gets last: the security and CORS headers a route did not set, a
+    metrics observation and the request log line (the ``after_request`` hook, and
+    ``orchkg.fast_path``)."""
+    present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118
+    for lowered, name, value in _DEFAULT_HEADERS:  # what a route did not set itself
+        if lowered not in present:
+            response.headers.add(name, value)
+    elapsed = time.perf_counter() - started
+    services(app).metrics.observe(endpoint or "unknown", response.status_code, elapsed)
+    query_text = asked.args.get("query") or ""
+    log.info(
+        json.dumps(
+            {
+                "method": asked.method,
+                "path": asked.path,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 2),
+                "query_hash": hashlib.sha256(query_text.encode()).hexdigest()[:16]
+                if query_text
+                else None,
+            }
+        )
+    )
+    return response

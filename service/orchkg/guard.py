@@ -22,6 +22,7 @@ picklable, so query workers run the checks themselves, under the query's deadlin
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Collection
 from urllib.parse import unquote, urlsplit
@@ -373,7 +374,14 @@ class Policy:
         """Check a text sent to the query operation (an update there is refused too).
 
         One scan serves both checks: it stops early only for a text refused for its size.
+        The outcome for a short text that passed is remembered (``REMEMBERED``): a server
+        sees the same queries again and again, and the checks depend on nothing else.
         """
+        if len(text) <= REMEMBERED_LENGTH:
+            return _remembered_query(self, text)
+        return self._query(text)
+
+    def _query(self, text: str) -> CheckedQuery:
         found = scan(
             text, self.predeclared, stop_depth=self.max_depth, stop_operators=self.max_operators
         )
@@ -389,6 +397,17 @@ class Policy:
             max_operators=self.max_operators,
             predeclared=self.predeclared,
         )
+
+
+REMEMBERED = 1024
+"""Checked queries remembered (the most recently used; a refusal is not remembered)."""
+REMEMBERED_LENGTH = 4096
+"""Longest query text remembered: at most REMEMBERED x this many characters are held."""
+
+
+@functools.lru_cache(maxsize=REMEMBERED)
+def _remembered_query(policy: Policy, text: str) -> CheckedQuery:
+    return policy._query(text)  # Policy.query's own cache
 
 
 def looks_like_update(text: str) -> bool:

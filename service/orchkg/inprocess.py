@@ -18,10 +18,11 @@ most ``queue_wait``; the same checks (``Policy``), the same serialisation and by
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from flask import has_request_context, request
@@ -37,6 +38,20 @@ TICK = 0.05
 
 _IN_PLACE = Snapshot("in-place", "nquads", "")
 """Jobs evaluated here carry no snapshot: the process's own store is current."""
+
+
+_serving = threading.local()
+
+
+@contextlib.contextmanager
+def serving(environ: Mapping[str, Any]) -> Iterator[None]:
+    """Evaluations in this block answer the request ``environ`` (for a caller without
+    Flask's request context: ``orchkg.fast_path``)."""
+    _serving.environ = environ
+    try:
+        yield
+    finally:
+        _serving.environ = None
 
 
 @dataclasses.dataclass(eq=False)
@@ -136,7 +151,9 @@ class InProcessEvaluator:
                 as_boolean,
                 policy,
             )
-            environ = request.environ if has_request_context() else None
+            environ = getattr(_serving, "environ", None)
+            if environ is None and has_request_context():
+                environ = request.environ
             now = time.monotonic()
             running = Running(now, now + self.timeout, environ)
             with self._lock:
