@@ -18,6 +18,7 @@ from orchkg.content import open_store
 from orchkg.errors import MethodNotAllowedError, OrchkgError, UnauthorisedError
 from orchkg.evaluation import EvaluatorPool
 from orchkg.guard import Policy
+from orchkg.headers import append_valid
 from orchkg.inprocess import InProcessEvaluator
 from orchkg.metrics import Metrics
 from orchkg.negotiation import choose, choose_language
@@ -233,9 +234,10 @@ def finish_response(
     metrics observation and the request log line (the ``after_request`` hook, and
     ``orchkg.fast_path``)."""
     present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118
-    for lowered, name, value in _DEFAULT_HEADERS:  # what a route did not set itself
-        if lowered not in present:
-            response.headers.add(name, value)
+    append_valid(  # the constants a route did not set itself
+        response.headers,
+        [(name, value) for lowered, name, value in _DEFAULT_HEADERS if lowered not in present],
+    )
     elapsed = time.perf_counter() - started
     services(app).metrics.observe(endpoint or "unknown", response.status_code, elapsed)
     query_text = asked.args.get("query") or ""

@@ -14,7 +14,7 @@ from orchkg.auth import authorise_write
 from orchkg.description import rdf_response, service_description, void_turtle
 from orchkg.errors import NotAcceptableError
 from orchkg.guard import with_using
-from orchkg.headers import content_type, empty, etag
+from orchkg.headers import append_valid, content_type, empty, etag
 from orchkg.protocol import Operation, negotiate_formats, query_operation, update_operation
 
 blueprint = Blueprint("sparql", __name__)
@@ -62,13 +62,14 @@ def answer_query(shared: Services, asked: Request, operation: Operation) -> Resp
         )
         response = Response(answer.body, content_type=content_type(answer.media_type))
     response.set_etag(tag)
-    response.headers.extend(
+    append_valid(
+        response.headers,
         (
             ("Vary", "Accept"),
             ("Cache-Control", "no-cache"),
             ("X-Orchkg-Limit-Result-Bytes", str(shared.settings.max_result_bytes)),
             ("X-Orchkg-Limit-Timeout", f"{shared.settings.query_timeout:g}"),
-        )
+        ),
     )
     return response
 
