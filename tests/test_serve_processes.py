@@ -108,7 +108,7 @@ def test_a_query_past_its_deadline_is_answered_503_and_its_process_replaced(
     # the process that ran it ended (so its CPU is free) and a fresh one took its place
     wait_for(lambda: len(before - serving_processes(server)) == 1, "one process replaced")
     wait_for(lambda: len(serving_processes(server)) == 2, "two serving processes again")
-    assert "stopped a query at its deadline" in server.log.read_text()
+    assert "stopped a query at its deadline or memory limit" in server.log.read_text()
     assert fresh_get(server, "ASK { ?s ?p ?o }").status_code == 200
 
 
@@ -169,3 +169,26 @@ def test_processes_need_the_in_memory_store() -> None:
         load_settings({"serve": "processes", "store": "/tmp/kg"}, environ={})
     with pytest.raises(ConfigurationError, match="one of workers, processes"):
         load_settings({"serve": "threads"}, environ={})
+
+
+def test_a_query_past_the_memory_limit_is_answered_503(content: Path) -> None:
+    """Past four fifths of ``max_worker_memory`` the watchdog stops the evaluation with a 503,
+    before the hard limit would end the process without an answer."""
+    with live_server(
+        "--content-dir",
+        str(content),
+        "serve",
+        "--serve",
+        "processes",
+        "--query-timeout",
+        "30",
+        env={"ORCHKG_MAX_WORKER_MEMORY": "400"},
+        cwd=content,
+    ) as running:
+        wait_for(lambda: len(serving_processes(running)) == 2, "two serving processes")
+        grow = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY DESC(?c) ?f ?i"
+        answer = fresh_get(running, grow)
+        assert answer.status_code == 503, answer.text
+        assert "more memory than a query worker may hold" in answer.text
+        wait_for(lambda: len(serving_processes(running)) == 2, "a replacement started")
+        assert fresh_get(running, "ASK { ?s ?p ?o }").status_code == 200

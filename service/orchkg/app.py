@@ -152,6 +152,7 @@ def create_app(
             queue_wait=settings.queue_wait,
             max_result_bytes=settings.max_result_bytes,
             max_waiting=settings.max_queued,
+            memory_limit=settings.max_worker_memory * 2**20,
         )
     else:
         pool = EvaluatorPool(

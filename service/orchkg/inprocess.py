@@ -5,11 +5,17 @@ queries in the request's own thread: no worker round trip, and pyoxigraph releas
 GIL while it evaluates, so the process's other threads keep serving. A watchdog thread
 looks at the evaluations in flight every ``TICK`` seconds; one past its deadline cannot be
 cancelled (neither the engine nor a CPython thread can be), so the watchdog hands it to
-``on_deadline``: the server answers it 503 itself and ends the process, which frees the
+``on_stop``: the server answers it 503 itself and ends the process, which frees the
 CPU, while the supervisor starts a fresh process and the other serving processes go on.
 
     request thread ── evaluate in place ──▶ answer
-         ▲ past the deadline: watchdog ──▶ on_deadline ──▶ 503 written, process ends
+         ▲ past the deadline: watchdog ──▶ on_stop ──▶ 503 written, process ends
+
+Memory is watched the same way: with ``memory_limit``, once the process's data (what
+``RLIMIT_DATA`` counts) passes ``MEMORY_SHARE`` of it while queries evaluate, they are
+all handed to ``on_stop`` with the memory error. The limit itself is the process's
+``RLIMIT_DATA`` (set by the server): a query that grows faster than the watchdog looks
+ends the process there, without an answer.
 
 The same limits as ``orchkg.evaluation.EvaluatorPool``: at most ``concurrency`` queries
 evaluate at once in a process, at most ``max_waiting`` requests wait for one, each at
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -28,13 +35,16 @@ from typing import Any
 from flask import has_request_context, request
 
 from orchkg.canned import Term
-from orchkg.errors import OverloadedError, QueryMemoryError
+from orchkg.errors import OrchkgError, OverloadedError, QueryMemoryError, QueryTimeoutError
 from orchkg.evaluation import Answer, Job, Snapshot, _evaluate, _raise_for
 from orchkg.guard import Policy
 from orchkg.shared_store import SharedStore
 
 TICK = 0.05
 """Seconds between two looks of the watchdog: a query is stopped at most this late."""
+MEMORY_SHARE = 0.8
+"""Share of ``memory_limit`` past which the watchdog stops the evaluations in flight."""
+_PAGE = os.sysconf("SC_PAGE_SIZE")
 
 _IN_PLACE = Snapshot("in-place", "nquads", "")
 """Jobs evaluated here carry no snapshot: the process's own store is current."""
@@ -78,15 +88,18 @@ class InProcessEvaluator:
         queue_wait: float,
         max_result_bytes: int,
         max_waiting: int = 16,
+        memory_limit: int = 0,
     ) -> None:
         self.store = store
         self.timeout = timeout
         self.queue_wait = queue_wait
         self.max_result_bytes = max_result_bytes
         self.max_waiting = max_waiting
-        self.on_deadline: Callable[[list[Running]], None] | None = None
-        """Called by the watchdog with the evaluations past their deadline (the server's
-        hook: answer them, end the process). Unset, a late query runs to its end."""
+        self.memory_limit = memory_limit
+        self.on_stop: Callable[[list[Running], OrchkgError], None] | None = None
+        """Called by the watchdog with the evaluations past their deadline, or all of them
+        past the memory share, and the error to answer (the server's hook: answer them,
+        end the process). Unset, a late query runs to its end."""
         self.waiting = 0
         self.in_flight = 0
         self.timeouts = 0
@@ -167,10 +180,7 @@ class InProcessEvaluator:
             try:
                 answer = _evaluate(self.store.engine(), job)
             except MemoryError:
-                raise QueryMemoryError(
-                    "the query needed more memory than a query worker may hold and was "
-                    "stopped; narrow it or add LIMIT"
-                ) from None
+                raise out_of_memory() from None
             finally:
                 with self._lock:
                     self._running.discard(running)
@@ -188,5 +198,29 @@ class InProcessEvaluator:
                 for running in late:
                     running.expired = True
                 self.timeouts += len(late)
-            if late and self.on_deadline is not None:
-                self.on_deadline(late)
+                busy = bool(self._running)
+            if late and self.on_stop is not None:
+                error = QueryTimeoutError(
+                    f"the query ran past the {self.timeout:g} s time limit and was stopped"
+                )
+                self.on_stop(late, error)
+            if busy and self.memory_limit and _data_bytes() > MEMORY_SHARE * self.memory_limit:
+                with self._lock:
+                    grown = [r for r in self._running if not r.expired]
+                    for running in grown:
+                        running.expired = True
+                if grown and self.on_stop is not None:
+                    self.on_stop(grown, out_of_memory())
+
+
+def _data_bytes() -> int:
+    """The process's data, as ``RLIMIT_DATA`` counts it (``/proc/self/statm``)."""
+    with open("/proc/self/statm", "rb") as statm:
+        return int(statm.read().split()[5]) * _PAGE
+
+
+def out_of_memory() -> QueryMemoryError:
+    return QueryMemoryError(
+        "the query needed more memory than a query worker may hold and was stopped; "
+        "narrow it or add LIMIT"
+    )

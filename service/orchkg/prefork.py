@@ -45,7 +45,7 @@ from flask import Flask, g
 from waitress.task import WSGITask
 
 from orchkg.app import create_app, services
-from orchkg.errors import ConfigurationError, OrchkgError, OverloadedError, QueryTimeoutError
+from orchkg.errors import ConfigurationError, OrchkgError, OverloadedError, QueryMemoryError
 from orchkg.inprocess import InProcessEvaluator, Running
 from orchkg.server import _Channel, make_server, run
 from orchkg.settings import Settings
@@ -115,18 +115,15 @@ class _Stopper:
         self.stopping = False
         self.lock = threading.Lock()
 
-    def __call__(self, late: list[Running]) -> None:
-        timeout = self.evaluator.timeout
-        for running in late:
-            error = QueryTimeoutError(
-                f"the query ran past the {timeout:g} s time limit and was stopped"
-            )
+    def __call__(self, stopped: list[Running], error: OrchkgError) -> None:
+        for running in stopped:
             _answer(self.app, running, error)
         with self.lock:
             if self.stopping:
                 return
             self.stopping = True
-        log.info('{"event": "stopping at a query deadline", "pid": %d}', os.getpid())
+        why = "memory" if isinstance(error, QueryMemoryError) else "deadline"
+        log.info('{"event": "stopping at a query %s", "pid": %d}', why, os.getpid())
         os.kill(os.getpid(), signal.SIGTERM)  # stop accepting, close idle connections
         threading.Thread(target=self._end, name="orchkg-deadline-stop", daemon=True).start()
 
@@ -162,7 +159,7 @@ def _child(app: Flask, settings: Settings, listener: socket.socket) -> None:
     server.channel_class = _ProcessChannel
     evaluator = services(app).pool
     assert isinstance(evaluator, InProcessEvaluator)
-    evaluator.on_deadline = _Stopper(app, server, evaluator)
+    evaluator.on_stop = _Stopper(app, server, evaluator)
     run(app, server)
 
 
@@ -255,7 +252,7 @@ def _log_end(pid: int, status: int) -> None:
     if os.WIFSIGNALED(status):
         how = f"signal {os.WTERMSIG(status)}"
     elif os.WEXITSTATUS(status) == EXIT_DEADLINE:
-        how = "stopped a query at its deadline"
+        how = "stopped a query at its deadline or memory limit"
     else:
         how = f"exit status {os.WEXITSTATUS(status)}"
     log.warning(
