@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g
+from waitress.channel import ClientDisconnected
 from waitress.task import WSGITask
 
 from orchkg.app import create_app, services
@@ -98,15 +99,16 @@ def _answer(app: Flask, running: Running, error: OrchkgError) -> None:
         return
     running_for = time.monotonic() - running.started
     data = _response_bytes(app, running.environ or {}, error, running_for)
-    with contextlib.suppress(Exception):  # a client already gone: nothing to answer
+    with contextlib.suppress(OSError, ClientDisconnected):  # a client gone: nothing to answer
         channel.write_soon(data)
         with channel.outbuf_lock:
-            channel._flush_some(do_close=False)
+            channel._flush_some(do_close=False)  # waitress's own flush, as write_soon uses it
         channel.server.pull_trigger()  # anything left, the main loop sends
 
 
 class _Stopper:
-    """What a serving process does when an evaluation passes its deadline."""
+    """What a serving process does when evaluations pass their deadline or the memory share:
+    answer them, stop accepting, let the other requests finish (``GRACE``), end."""
 
     def __init__(self, app: Flask, server: Any, evaluator: InProcessEvaluator) -> None:
         self.app = app
