@@ -23,6 +23,9 @@ if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
 
 import argparse
 import io
+import os
+import signal
+import socket
 
 import pyoxigraph as ox
 from flask import Flask, Response, request
@@ -35,6 +38,9 @@ from orchkg.store import OxigraphStore
 
 THREADS = 8
 """waitress threads: orchkg's default (``threads`` setting)."""
+PROCESSES = 1
+"""Serving processes sharing the listening socket (``--processes``): give the number orchkg
+runs with (its ``serve`` and ``processes`` settings), so both stand on the same server setup."""
 
 
 def load_engine(content_dir: Path | None = None, base_iri: str | None = None) -> ox.Store:
@@ -78,9 +84,37 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8001, help="TCP port.")
     parser.add_argument("--content-dir", type=Path, help="Folder holding ontology/ and graph/.")
     parser.add_argument("--base-iri", help="Base IRI of the content (orchkg's default if unset).")
+    parser.add_argument(
+        "--threads", type=int, default=THREADS, help="waitress threads per serving process."
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=PROCESSES,
+        help="Serving processes, forked after loading, sharing one listening socket.",
+    )
     args = parser.parse_args()
     app = create_app(load_engine(args.content_dir, args.base_iri))
-    serve(app, host=args.host, port=args.port, threads=THREADS, ident="bare-reference")
+    if args.processes <= 1:
+        serve(app, host=args.host, port=args.port, threads=args.threads, ident="bare-reference")
+        return
+    listener = socket.create_server((args.host, args.port), backlog=1024)
+    stops = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+    children = []
+    for _ in range(args.processes):
+        pid = os.fork()
+        if pid == 0:  # each child: the same waitress, on the shared socket
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
+            serve(app, sockets=[listener], threads=args.threads, ident="bare-reference")
+            os._exit(0)
+        children.append(pid)
+    try:
+        signal.sigwait(stops)
+    finally:
+        for pid in children:
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
 
 
 if __name__ == "__main__":

@@ -565,6 +565,11 @@ def rdflib_endpoint_python(venv: Path) -> Path:
     return python
 
 
+def serving_processes(args: argparse.Namespace) -> int:
+    """How many processes serve HTTP in orchkg's layout: the bare server gets as many."""
+    return args.processes if args.serve == "processes" else 1
+
+
 def start_servers(
     args: argparse.Namespace, scratch: Path, venv_python: Path, servers: list[Server]
 ) -> None:
@@ -590,7 +595,10 @@ def start_servers(
     servers += [
         start(
             "orchkg",
-            [sys.executable, "-m", "orchkg", "serve", "--port", str(ports[0])],
+            [
+                *(sys.executable, "-m", "orchkg", "serve", "--port", str(ports[0])),
+                *("--serve", args.serve, "--processes", str(args.processes)),
+            ],
             orchkg_env,
             ports[0],
             scratch,
@@ -606,6 +614,8 @@ def start_servers(
                 str(args.content_dir),
                 "--base-iri",
                 args.base_iri,
+                "--processes",
+                str(serving_processes(args)),
             ],
             base_env,
             ports[1],
@@ -1242,6 +1252,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=DEFAULT_VENV,
         help="Virtualenv with rdflib-endpoint[web]; created (from PyPI) if it lacks it.",
     )
+    parser.add_argument(
+        "--serve",
+        choices=("workers", "processes"),
+        default=load_settings(environ={}).serve,
+        help="orchkg's server layout (its serve setting); the bare server gets the same "
+        "number of serving processes.",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=load_settings(environ={}).processes,
+        help="Serving processes of orchkg and of the bare server with --serve processes.",
+    )
     parser.add_argument("--json", type=Path, help="Also write every figure and sample here.")
     parser.add_argument(
         "--partial",
@@ -1278,7 +1301,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         running(servers),
     ):
         start_servers(args, Path(scratch_name), venv_python, servers)
-        setting = environment(venv_python)
+        setting = [
+            *environment(venv_python),
+            f"* orchkg: `serve --serve {args.serve} --processes {args.processes}` "
+            f"({serving_processes(args)} serving process(es), 8 waitress threads each); "
+            f"bare: `bare_reference.py --processes {serving_processes(args)}` (as many, "
+            "8 threads each)",
+        ]
 
         def report(results: list[QueryFigures]) -> str:
             context = {

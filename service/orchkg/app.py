@@ -9,7 +9,7 @@ import logging
 import time
 from typing import Any
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Request, Response, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from orchkg import __version__
@@ -18,11 +18,14 @@ from orchkg.content import open_store
 from orchkg.errors import MethodNotAllowedError, OrchkgError, UnauthorisedError
 from orchkg.evaluation import EvaluatorPool
 from orchkg.guard import Policy
+from orchkg.headers import append_valid
+from orchkg.inprocess import InProcessEvaluator
 from orchkg.metrics import Metrics
 from orchkg.negotiation import choose, choose_language
 from orchkg.remote import RemoteStore
 from orchkg.remote_evaluation import RemoteEvaluator
 from orchkg.settings import Settings, load_settings
+from orchkg.shared_store import SharedStore, open_shared_store
 from orchkg.store import OxigraphStore, Store
 
 log = logging.getLogger("orchkg.requests")
@@ -40,6 +43,10 @@ CORS_HEADERS = {
     "Access-Control-Expose-Headers": "ETag, Content-Type, Location, X-Orchkg-Limit-Result-Bytes",
 }
 
+_DEFAULT_HEADERS = tuple(
+    (name.lower(), name, value) for name, value in {**SECURITY_HEADERS, **CORS_HEADERS}.items()
+)
+
 
 @dataclasses.dataclass
 class Services:
@@ -47,7 +54,7 @@ class Services:
 
     settings: Settings
     store: Store
-    pool: EvaluatorPool | RemoteEvaluator
+    pool: Evaluator
     metrics: Metrics
     catalogue: Catalogue
     policy: Policy = dataclasses.field(default_factory=Policy)
@@ -127,6 +134,38 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(platform_exports_blueprint)
 
 
+Evaluator = EvaluatorPool | InProcessEvaluator | RemoteEvaluator
+"""What evaluates the read queries of requests: worker processes (the default), the serving
+process itself (``serve = processes``), or the remote store."""
+
+
+def _evaluator(settings: Settings, store: Store) -> Evaluator:
+    limits = {
+        "timeout": settings.query_timeout,
+        "queue_wait": settings.queue_wait,
+        "max_result_bytes": settings.max_result_bytes,
+        "max_waiting": settings.max_queued,
+    }
+    if isinstance(store, RemoteStore):
+        return RemoteEvaluator(store, workers=settings.query_workers, **limits)  # type: ignore[arg-type]
+    if isinstance(store, SharedStore):  # each serving process evaluates (orchkg.prefork)
+        return InProcessEvaluator(
+            store,
+            concurrency=settings.query_workers,
+            memory_limit=settings.max_worker_memory * 2**20,
+            federation_timeout=settings.federation_timeout,
+            **limits,  # type: ignore[arg-type]
+        )
+    assert isinstance(store, OxigraphStore)
+    return EvaluatorPool(
+        store,
+        workers=settings.query_workers,
+        memory_limit=settings.max_worker_memory * 2**20,
+        federation_timeout=settings.federation_timeout,
+        **limits,  # type: ignore[arg-type]
+    )
+
+
 def create_app(
     config: Settings | dict[str, Any] | None = None, *, store: Store | None = None
 ) -> Flask:
@@ -137,29 +176,10 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    if store is None and settings.serve == "processes":
+        store = open_shared_store(settings, catalogue=catalogue)
     opened = store or open_store(settings, catalogue=catalogue)
-    pool: EvaluatorPool | RemoteEvaluator
-    if isinstance(opened, RemoteStore):
-        pool = RemoteEvaluator(
-            opened,
-            workers=settings.query_workers,
-            timeout=settings.query_timeout,
-            queue_wait=settings.queue_wait,
-            max_result_bytes=settings.max_result_bytes,
-            max_waiting=settings.max_queued,
-        )
-    else:
-        assert isinstance(opened, OxigraphStore)
-        pool = EvaluatorPool(
-            opened,
-            workers=settings.query_workers,
-            timeout=settings.query_timeout,
-            queue_wait=settings.queue_wait,
-            max_result_bytes=settings.max_result_bytes,
-            max_waiting=settings.max_queued,
-            memory_limit=settings.max_worker_memory * 2**20,
-            federation_timeout=settings.federation_timeout,
-        )
+    pool = _evaluator(settings, opened)
     policy = Policy(
         allowlist=settings.federation_allowlist,
         max_depth=settings.max_query_depth,
@@ -181,25 +201,8 @@ def create_app(
 
     @app.after_request
     def finish(response: Response) -> Response:
-        for name, value in {**SECURITY_HEADERS, **CORS_HEADERS}.items():
-            response.headers.setdefault(name, value)
-        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        services(app).metrics.observe(request.endpoint or "unknown", response.status_code, elapsed)
-        query_text = request.args.get("query") or ""
-        log.info(
-            json.dumps(
-                {
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round(elapsed * 1000, 2),
-                    "query_hash": hashlib.sha256(query_text.encode()).hexdigest()[:16]
-                    if query_text
-                    else None,
-                }
-            )
-        )
-        return response
+        started = g.get("started", time.perf_counter())
+        return finish_response(app, request, response, request.endpoint, started)
 
     @app.errorhandler(OrchkgError)
     def orchkg_error(error: OrchkgError) -> Response:
@@ -235,4 +238,37 @@ def create_app(
         return error_body(500, "an internal error occurred; it has been logged")
 
     app.config["ORCHKG_VERSION"] = __version__
+    from orchkg.fast_path import QueryFastPath  # noqa: PLC0415 -- it imports the routes
+
+    app.wsgi_app = QueryFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
+
+
+def finish_response(
+    app: Flask, asked: Request, response: Response, endpoint: str | None, started: float
+) -> Response:
+    """What every answer gets last: the security and CORS headers a route did not set, a
+    metrics observation and the request log line (the ``after_request`` hook, and
+    ``orchkg.fast_path``)."""
+    present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118
+    append_valid(  # the constants a route did not set itself
+        response.headers,
+        [(name, value) for lowered, name, value in _DEFAULT_HEADERS if lowered not in present],
+    )
+    elapsed = time.perf_counter() - started
+    services(app).metrics.observe(endpoint or "unknown", response.status_code, elapsed)
+    query_text = asked.args.get("query") or ""
+    log.info(
+        json.dumps(
+            {
+                "method": asked.method,
+                "path": asked.path,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 2),
+                "query_hash": hashlib.sha256(query_text.encode()).hexdigest()[:16]
+                if query_text
+                else None,
+            }
+        )
+    )
+    return response

@@ -326,6 +326,13 @@ def stats(obj: Context, format_name: str, top: int) -> None:
 @click.option("--workers", "query_workers", type=int, help="Query worker processes (default 2).")
 @click.option("--endpoint", help="Keep the dataset in this SPARQL 1.1 store (query endpoint).")
 @click.option("--update-endpoint", help="The remote store's update endpoint.")
+@click.option(
+    "--serve",
+    "layout",
+    type=click.Choice(["workers", "processes"]),
+    help="Server layout (the serve setting).",
+)
+@click.option("--processes", type=int, help="Serving processes with --serve processes.")
 @click.pass_obj
 def serve(
     obj: Context,
@@ -336,6 +343,8 @@ def serve(
     query_workers: int | None,
     endpoint: str | None,
     update_endpoint: str | None,
+    layout: str | None,
+    processes: int | None,
 ) -> None:
     """Serve the SPARQL endpoint and the web interface (until SIGTERM or Ctrl-C)."""
     from orchkg.server import serve as run_server  # noqa: PLC0415 -- heavy, only for serve
@@ -348,6 +357,8 @@ def serve(
         "query_workers": query_workers,
         "remote_endpoint": endpoint,
         "remote_update_endpoint": update_endpoint,
+        "serve": layout,
+        "processes": processes,
     }
     run_server(obj.with_flags(flags))
 

@@ -7,15 +7,15 @@ for queries, the store for updates), send the bytes.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Request, Response, request
 
-from orchkg.app import services
+from orchkg.app import Services, services
 from orchkg.auth import authorise_write
 from orchkg.description import rdf_response, service_description, void_turtle
 from orchkg.errors import NotAcceptableError
 from orchkg.guard import with_using
-from orchkg.headers import content_type, empty, etag
-from orchkg.protocol import negotiate_formats, query_operation, update_operation
+from orchkg.headers import append_valid, content_type, empty, etag
+from orchkg.protocol import Operation, negotiate_formats, query_operation, update_operation
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -24,9 +24,16 @@ blueprint = Blueprint("sparql", __name__)
 def sparql() -> Response:
     shared = services()
     operation = query_operation(request)
-    results_name, graph_name = negotiate_formats(request)
     if operation is None:
+        _, graph_name = negotiate_formats(request)
         return service_description(request, graph_name)
+    return answer_query(shared, request, operation)
+
+
+def answer_query(shared: Services, asked: Request, operation: Operation) -> Response:
+    """The answer to a query operation (``orchkg.fast_path`` calls this too, without Flask's
+    request context: it reads only ``asked``)."""
+    results_name, graph_name = negotiate_formats(asked)
     if results_name is None and graph_name is None:
         raise NotAcceptableError(
             "nothing in the Accept header can be produced; SELECT and ASK give "
@@ -42,7 +49,7 @@ def sparql() -> Response:
         results_name,
         graph_name,
     )
-    if request.if_none_match.contains(tag):
+    if asked.if_none_match.contains(tag):
         response = Response(status=304)
     else:
         answer = shared.pool.evaluate(
@@ -55,10 +62,15 @@ def sparql() -> Response:
         )
         response = Response(answer.body, content_type=content_type(answer.media_type))
     response.set_etag(tag)
-    response.headers["Vary"] = "Accept"
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["X-Orchkg-Limit-Result-Bytes"] = str(shared.settings.max_result_bytes)
-    response.headers["X-Orchkg-Limit-Timeout"] = f"{shared.settings.query_timeout:g}"
+    append_valid(
+        response.headers,
+        (
+            ("Vary", "Accept"),
+            ("Cache-Control", "no-cache"),
+            ("X-Orchkg-Limit-Result-Bytes", str(shared.settings.max_result_bytes)),
+            ("X-Orchkg-Limit-Timeout", f"{shared.settings.query_timeout:g}"),
+        ),
+    )
     return response
 
 

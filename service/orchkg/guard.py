@@ -22,6 +22,7 @@ picklable, so query workers run the checks themselves, under the query's deadlin
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Collection
 from urllib.parse import unquote, urlsplit
@@ -365,6 +366,12 @@ def check_query(
 ) -> CheckedQuery:
     """The query to evaluate, or a ClientError saying what is refused."""
     found = scan(text, predeclared, stop_depth=max_depth, stop_operators=max_operators)
+    return _checked_query(found, allowlist, max_depth, max_operators)
+
+
+def _checked_query(
+    found: Scan, allowlist: tuple[str, ...], max_depth: int, max_operators: int
+) -> CheckedQuery:
     _refuse_unknown_prefix(found)
     _refuse_oversized(found, "query", max_depth, max_operators)
     for target in found.services:
@@ -406,16 +413,23 @@ class Policy:
     predeclared: tuple[str, ...] = ()
 
     def query(self, text: str) -> CheckedQuery:
-        """Check a text sent to the query operation (an update there is refused too)."""
-        if looks_like_update(text):
-            raise ClientError("an update was sent to the query operation; POST it to /update")
-        return check_query(
-            text,
-            allowlist=self.allowlist,
-            max_depth=self.max_depth,
-            max_operators=self.max_operators,
-            predeclared=self.predeclared,
+        """Check a text sent to the query operation (an update there is refused too).
+
+        One scan serves both checks: it stops early only for a text refused for its size.
+        The outcome for a short text that passed is remembered (``REMEMBERED``): a server
+        sees the same queries again and again, and the checks depend on nothing else.
+        """
+        if len(text) <= REMEMBERED_LENGTH:
+            return _remembered_query(self, text)
+        return self._query(text)
+
+    def _query(self, text: str) -> CheckedQuery:
+        found = scan(
+            text, self.predeclared, stop_depth=self.max_depth, stop_operators=self.max_operators
         )
+        if _is_update(found):
+            raise ClientError("an update was sent to the query operation; POST it to /update")
+        return _checked_query(found, self.allowlist, self.max_depth, self.max_operators)
 
     def update(self, text: str) -> str:
         return check_update(
@@ -427,9 +441,23 @@ class Policy:
         )
 
 
+REMEMBERED = 1024
+"""Checked queries remembered (the most recently used; a refusal is not remembered)."""
+REMEMBERED_LENGTH = 4096
+"""Longest query text remembered: at most REMEMBERED x this many characters are held."""
+
+
+@functools.lru_cache(maxsize=REMEMBERED)
+def _remembered_query(policy: Policy, text: str) -> CheckedQuery:
+    return policy._query(text)  # Policy.query's own cache
+
+
 def looks_like_update(text: str) -> bool:
     """A cheap test used only to give a better message; the engine has the last word."""
-    found = scan(text)
+    return _is_update(scan(text))
+
+
+def _is_update(found: Scan) -> bool:
     head = [word for word in found.update_keywords if word != "WITH"]
     return bool(head) and not re.search(
         r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", found.text, flags=re.IGNORECASE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import defaultdict
 
@@ -24,9 +25,8 @@ class Metrics:
             self.sums[endpoint] += seconds
             self.counts[endpoint] += 1
             row = self.buckets[endpoint]
-            for index, bound in enumerate(BUCKETS):
-                if seconds <= bound:
-                    row[index] += 1
+            for index in range(bisect.bisect_left(BUCKETS, seconds), len(BUCKETS)):
+                row[index] += 1
 
     def render(self, gauges: dict[str, tuple[str, float]]) -> str:
         """The exposition text; ``gauges`` maps a metric name to (help, value)."""

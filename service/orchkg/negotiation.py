@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 
 
@@ -59,6 +60,12 @@ def choose(header: str | None, offers: list[str]) -> str | None:
     >>> choose("image/png", ["text/csv"]) is None
     True
     """
+    return _choose(header, tuple(offers))
+
+
+@functools.lru_cache(maxsize=512)
+def _choose(header: str | None, offers: tuple[str, ...]) -> str | None:
+    """``choose``, remembered: a server sees the same few Accept headers again and again."""
     ranges = parse_accept(header)
     best: tuple[float, int, int, int] | None = None
     chosen = None

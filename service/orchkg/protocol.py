@@ -7,6 +7,7 @@ malformed requests with the status the protocol asks for.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from flask import Request
 from werkzeug.datastructures import MultiDict
@@ -123,8 +124,9 @@ def _named_format(request: Request) -> str | None:
     results for SELECT and RDF/XML for CONSTRUCT; ``json`` is SPARQL JSON or JSON-LD), as
     SPARQLWrapper uses them. Names we do not know are ignored: clients send their own.
     """
+    params = request.args if request.method == "GET" else request.values  # GET: args only
     for name in ("format", "output"):
-        value = request.values.get(name)
+        value = params.get(name)
         if not value:
             continue
         media_types = []
@@ -141,7 +143,12 @@ def _named_format(request: Request) -> str | None:
 def negotiate_formats(request: Request) -> tuple[str | None, str | None]:
     """(results format name, RDF format name) the client would take; either may be None."""
     named = _named_format(request)
-    accept = named or request.headers.get("Accept")
+    return _negotiated(named or request.headers.get("Accept"))
+
+
+@functools.lru_cache(maxsize=512)
+def _negotiated(accept: str | None) -> tuple[str | None, str | None]:
+    """``negotiate_formats`` for one Accept value, remembered (a server sees few of them)."""
     results_media = choose(accept, _RESULT_TYPES)
     graph_media = choose(accept, _GRAPH_TYPES)
     return (

@@ -19,6 +19,7 @@ import time
 from types import FrameType
 from typing import Any
 
+from flask import Flask
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 from waitress.task import ErrorTask
@@ -73,26 +74,49 @@ def _close_connections(server: Any) -> None:
 def serve(settings: Settings) -> None:
     """Run the server until SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # The log lines are the message alone: skip finding the caller, the thread and the
+    # process of every record (the logging HOWTO's "Optimization"); a request costs less.
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    if settings.serve == "processes":
+        from orchkg.prefork import serve_processes  # noqa: PLC0415 -- imports this module
+
+        serve_processes(settings)
+        return
     app = create_app(settings)
     try:
-        server = create_server(
-            app,
-            host=settings.host,
-            port=settings.port,
-            threads=settings.threads,
-            channel_timeout=settings.channel_timeout,
-            max_request_body_size=settings.max_body_bytes + 1,  # waitress refuses its limit itself
-            connection_limit=settings.max_connections,
-            cleanup_interval=1,  # look for idle connections every second, not every 30
-            ident="orchkg",
-            clear_untrusted_proxy_headers=True,
-        )
-        server.channel_class = _Channel
+        server = make_server(app, settings, host=settings.host, port=settings.port)
     except OSError as error:
         services(app).close()
         raise ConfigurationError(
             f"cannot listen on {settings.host}:{settings.port}: {error.strerror}"
         ) from error
+    address = f"http://{settings.host}:{settings.port}/"
+    log.info('{"event": "listening", "url": "%s"}', address)
+    print(f"orchkg serving on {address} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    run(app, server)
+
+
+def make_server(app: Flask, settings: Settings, **where: Any) -> Any:
+    """waitress's server for ``app``, listening where ``where`` says (host and port, or
+    ``sockets``), with orchkg's limits and channel."""
+    server = create_server(
+        app,
+        **where,
+        threads=settings.threads,
+        channel_timeout=settings.channel_timeout,
+        max_request_body_size=settings.max_body_bytes + 1,  # waitress refuses its limit itself
+        connection_limit=settings.max_connections,
+        cleanup_interval=1,  # look for idle connections every second, not every 30
+        ident="orchkg",
+        clear_untrusted_proxy_headers=True,
+    )
+    server.channel_class = _Channel
+    return server
+
+
+def run(app: Flask, server: Any) -> None:
+    """Serve until SIGTERM or SIGINT, then finish the requests in flight and close."""
     stopping = threading.Event()
 
     def stop(signum: int, _frame: FrameType | None) -> None:
@@ -105,9 +129,6 @@ def serve(settings: Settings) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    address = f"http://{settings.host}:{settings.port}/"
-    log.info('{"event": "listening", "url": "%s"}', address)
-    print(f"orchkg serving on {address} (Ctrl-C to stop)", file=sys.stderr, flush=True)
     try:
         server.run()
     except (OSError, ValueError):

@@ -18,6 +18,7 @@ from typing import Any
 from orchkg.errors import ConfigurationError
 
 DEFAULT_BASE_IRI = "https://w3id.org/orchkg/"
+SERVE_LAYOUTS = ("workers", "processes")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,12 +119,31 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("host", str, "127.0.0.1", "Interface the server listens on."),
     Setting("port", int, 8000, "TCP port the server listens on."),
-    Setting("threads", int, 8, "Request-handling threads of the WSGI server."),
+    Setting(
+        "serve",
+        str,
+        "workers",
+        "How the server is laid out: 'workers' (one serving process; queries evaluated in "
+        "query worker processes) or 'processes' (several serving processes sharing the port, "
+        "each evaluating its queries itself and stopped at a query's deadline; in-memory "
+        "store only).",
+    ),
+    Setting(
+        "processes",
+        int,
+        2,
+        "Serving processes with serve = 'processes' (a supervisor starts them and replaces "
+        "one that ends).",
+    ),
+    Setting(
+        "threads", int, 8, "Request-handling threads of the WSGI server (of each serving process)."
+    ),
     Setting(
         "query_workers",
         int,
         2,
-        "Worker processes evaluating queries; at most this many queries run at once.",
+        "Worker processes evaluating queries; at most this many queries run at once (with "
+        "serve = 'processes': at most this many in each serving process).",
         "concurrentEvaluations",
     ),
     Setting(
@@ -262,6 +282,8 @@ class Settings:
     union_default_graph: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
+    serve: str = "workers"
+    processes: int = 2
     threads: int = 8
     query_workers: int = 2
     max_worker_memory: int = 2048
@@ -315,6 +337,35 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
     )
 
 
+def _check_together(values: Mapping[str, Any]) -> None:
+    """The rules that look at a setting's value, or at several settings together."""
+    base = values.get("base_iri", DEFAULT_BASE_IRI)
+    if not base.endswith(("/", "#")):
+        raise ConfigurationError(f"setting 'base_iri' must end with '/' or '#', got {base!r}")
+    if values.get("federation_timeout", 1.0) <= 0:
+        raise ConfigurationError(
+            "setting 'federation_timeout' must be a positive number of seconds"
+        )
+    if values.get("store") and values.get("remote_endpoint"):
+        raise ConfigurationError("give 'store' (embedded) or 'remote_endpoint', not both")
+    if values.get("serve", "workers") not in SERVE_LAYOUTS:
+        raise ConfigurationError(
+            f"setting 'serve' must be one of {', '.join(SERVE_LAYOUTS)}, got {values['serve']!r}"
+        )
+    if values.get("serve") == "processes" and values.get("store"):
+        raise ConfigurationError(
+            "setting 'serve' = 'processes' shares an in-memory store between serving "
+            "processes; an on-disk store needs serve = 'workers'"
+        )
+    if values.get("processes", 1) < 1:
+        raise ConfigurationError("setting 'processes' must be at least 1")
+    if values.get("serve") == "processes" and values.get("remote_endpoint"):
+        raise ConfigurationError(
+            "setting 'serve' = 'processes' shares an in-memory store between serving "
+            "processes; a remote store is served with serve = 'workers' (add replicas instead)"
+        )
+
+
 def load_settings(
     overrides: Mapping[str, Any] | None = None,
     *,
@@ -351,16 +402,8 @@ def load_settings(
             if value is None:
                 continue
             values[name] = _coerce(setting, value, origin)
-    base = values.get("base_iri", DEFAULT_BASE_IRI)
-    if not base.endswith(("/", "#")):
-        raise ConfigurationError(f"setting 'base_iri' must end with '/' or '#', got {base!r}")
-    if values.get("federation_timeout", 1.0) <= 0:
-        raise ConfigurationError(
-            "setting 'federation_timeout' must be a positive number of seconds"
-        )
     for optional in ("store", "remote_endpoint", "remote_update_endpoint"):
         if values.get(optional) == "":
             values[optional] = None
-    if values.get("store") and values.get("remote_endpoint"):
-        raise ConfigurationError("give 'store' (embedded) or 'remote_endpoint', not both")
+    _check_together(values)
     return Settings(**values)
