@@ -17,9 +17,10 @@ one RDF document in the format its Content-Type names, or (POST) multipart/form-
 whose parts are RDF files, each in the format of its Content-Type or, failing that,
 its file name's extension. Bodies go through the store's atomic load: every part or
 none, and a body that does not parse whole changes nothing. JSON-LD and RDF/XML bodies
-are screened first (``orchkg.screening``: nesting, entity expansion). Relative IRIs in a body
-resolve against the service's base IRI, as when the content folders are loaded. Graph
-IRIs are only ever names: nothing is fetched or opened because of one.
+are screened first (``orchkg.screening``: nesting, entity expansion); other bodies are
+streamed into the load as they arrive, so memory does not grow with their size.
+Relative IRIs in a body resolve against the service's base IRI, as when the content
+folders are loaded. Graph IRIs are only ever names: nothing is fetched or opened because of one.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from orchkg.formats import RDF_FORMATS, RdfFormat
 from orchkg.headers import content_type, empty, etag
 from orchkg.namespaces import prefixes
 from orchkg.negotiation import choose
-from orchkg.screening import BodyLimits
+from orchkg.screening import SCREENED_FORMATS, BodyLimits
 from orchkg.store import Part, check_graph_iri
 
 blueprint = Blueprint("graph_store", __name__)
@@ -174,7 +175,9 @@ def request_parts(req: Request) -> list[Part]:
     """The RDF sources a write carries: the body, or each file of a multipart POST."""
     if req.mimetype != MULTIPART:
         fmt = body_format(req.mimetype, dict(req.mimetype_params))
-        return [Part(io.BytesIO(req.get_data()), fmt, "request body")]
+        # streamed into the load, unless the format is screened first (read whole there)
+        body = req.stream if fmt.name not in SCREENED_FORMATS else io.BytesIO(req.get_data())
+        return [Part(body, fmt, "request body")]
     if req.method != "POST":
         raise UnsupportedMediaTypeError(f"{MULTIPART} is taken by POST only")
     if req.form:
