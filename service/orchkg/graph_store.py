@@ -7,7 +7,8 @@ A request names one graph, indirectly or directly:
     /data/<path>          the named graph whose IRI is this very URL
     /data                 POST only: a new graph under <base>graph/, told in Location
 
-    GET, HEAD   the graph in a negotiated RDF format; 404 if it does not exist
+    GET, HEAD   the graph in a negotiated RDF format; 404 if it does not exist (JSON-LD
+                with the compacted profile is compacted with orchkg's context)
     PUT         replace it with the body            201 created, 204 replaced
     POST        merge the body into it              201 created, 204 merged
     DELETE      drop it                             204, 404 if it does not exist
@@ -44,8 +45,9 @@ from orchkg.errors import (
     ResultTooLargeError,
     UnsupportedMediaTypeError,
 )
-from orchkg.formats import RDF_FORMATS, RdfFormat
+from orchkg.formats import RDF_FORMATS, RdfFormat, rdf_format
 from orchkg.headers import content_type, empty, etag
+from orchkg.jsonld import build_context, compact_graph, wants_compacted
 from orchkg.namespaces import prefixes
 from orchkg.negotiation import choose
 from orchkg.screening import SCREENED_FORMATS, BodyLimits
@@ -240,14 +242,19 @@ def _read(target: Target) -> Response:
     assert fmt is not None
     if target.graph is not None and not shared.store.has_graph(target.graph):
         raise NotFoundError(f"{target} does not exist here")
-    tag = etag(shared.store.version, "graph-store", target.graph, fmt.name)
+    compacted = fmt.name == "jsonld" and wants_compacted(request.headers.get("Accept"))
+    tag = etag(shared.store.version, "graph-store", target.graph, fmt.name, compacted)
     if request.if_none_match.contains(tag):
         response = Response(status=304)
     else:
         sink = _LimitedBuffer(shared.settings.max_result_bytes)
         known = prefixes(shared.settings.base_iri) if fmt.name in ("turtle", "trig") else None
-        shared.store.export_graph(cast(IO[bytes], sink), fmt, target.graph, prefixes=known)
-        response = Response(sink.buffer.getvalue(), content_type=content_type(fmt.media_type))
+        written = rdf_format("ntriples") if compacted else fmt
+        shared.store.export_graph(cast(IO[bytes], sink), written, target.graph, prefixes=known)
+        body = sink.buffer.getvalue()
+        if compacted:  # with orchkg's context inlined (JSON-LD's compacted profile)
+            body = compact_graph(body, build_context(shared.store, shared.settings.base_iri))
+        response = Response(body, content_type=content_type(fmt.media_type))
     response.set_etag(tag)
     response.headers["Vary"] = "Accept"
     response.headers["Cache-Control"] = "no-cache"
