@@ -598,9 +598,7 @@ class OxigraphStore:
     def _load_locked(self, run: _Load, *, addressed: bool, replace: bool) -> frozenset[str]:
         """Write in batches, commit, then publish; return the named graphs this creates."""
         try:
-            quads = run.quads()
-            while batch := list(itertools.islice(quads, self.batch_quads)):
-                self._engine.extend(batch)
+            self._write(run.quads())
             if addressed or (not run.staging and isinstance(run.target, ox.NamedNode)):
                 run.staged(run.target)
             created = frozenset(
@@ -709,25 +707,32 @@ class OxigraphStore:
                 self._engine.remove_graph(target)
         self._engine.remove_graph(journal)
 
-    def _batch_update(self, template: str, source: ox.NamedNode | ox.DefaultGraph) -> None:
-        """Run ``template`` on at most ``batch_quads`` quads of ``source`` at a time, until
-        ``source`` is empty (each run is one transaction, and takes its quads out of it)."""
-        pattern = _graph_pattern(source, "?s ?p ?o")
-        where = f"{{ SELECT ?s ?p ?o WHERE {pattern} LIMIT {self.batch_quads} }}"
-        while self._has_data(source):
-            self._engine.update(f"{template} WHERE {{ {where} }}")
+    def _write(self, quads: Iterator[ox.Quad]) -> None:
+        """Write quads ``batch_quads`` at a time, each batch straight to new files of the
+        engine (``bulk_extend``: no transaction to hold, so memory stays flat; what a
+        crash leaves half written is undone or finished from the journal)."""
+        while batch := list(itertools.islice(quads, self.batch_quads)):
+            self._engine.bulk_extend(batch)
 
     def _empty(self, graph: ox.NamedNode | ox.DefaultGraph) -> None:
-        """Delete a graph's quads, a batch per transaction (the graph itself stays)."""
-        self._batch_update(f"DELETE {_graph_pattern(graph, '?s ?p ?o')}", graph)
+        """Delete a graph's quads, at most ``batch_quads`` per transaction (the graph stays)."""
+        pattern = _graph_pattern(graph, "?s ?p ?o")
+        some = f"SELECT ?s ?p ?o WHERE {pattern} LIMIT {self.batch_quads}"
+        batch = f"DELETE {pattern} WHERE {{ {{ {some} }} }}"
+        while self._has_data(graph):
+            self._engine.update(batch)
 
     def _move(self, source: ox.NamedNode, target: ox.NamedNode | ox.DefaultGraph) -> None:
-        """Move every quad of ``source`` into ``target``, a batch per transaction."""
-        self._batch_update(
-            f"DELETE {_graph_pattern(source, '?s ?p ?o')} "
-            f"INSERT {_graph_pattern(target, '?s ?p ?o')}",
-            source,
+        """Copy every quad of ``source`` into ``target``, then empty ``source``.
+
+        Both steps can be repeated after a crash: what is left of ``source`` is already
+        in ``target`` or is copied again (a dataset holds a quad once).
+        """
+        self._write(
+            ox.Quad(quad.subject, quad.predicate, quad.object, target)
+            for quad in self._engine.quads_for_pattern(None, None, None, source)
         )
+        self._empty(source)
 
     def _has_data(self, target: ox.NamedNode | ox.DefaultGraph) -> bool:
         return (
