@@ -721,6 +721,8 @@ class OxigraphStore:
         batch = f"DELETE {pattern} WHERE {{ {{ {some} }} }}"
         while self._has_data(graph):
             self._engine.update(batch)
+            if self.path is not None:
+                self._engine.flush()  # the deletions' memtables go to disk: memory stays flat
 
     def _move(self, source: ox.NamedNode, target: ox.NamedNode | ox.DefaultGraph) -> None:
         """Copy every quad of ``source`` into ``target``, then empty ``source``.
