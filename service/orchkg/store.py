@@ -715,7 +715,11 @@ class OxigraphStore:
             self._engine.bulk_extend(batch)
 
     def _empty(self, graph: ox.NamedNode | ox.DefaultGraph) -> None:
-        """Delete a graph's quads, at most ``batch_quads`` per transaction (the graph stays)."""
+        """Delete a graph's quads (the graph stays): on disk at most ``batch_quads`` per
+        transaction, so RocksDB never holds them all; in memory at once, which costs little."""
+        if self.path is None:
+            self._engine.clear_graph(graph)
+            return
         pattern = _graph_pattern(graph, "?s ?p ?o")
         some = f"SELECT ?s ?p ?o WHERE {pattern} LIMIT {self.batch_quads}"
         batch = f"DELETE {pattern} WHERE {{ {{ {some} }} }}"
