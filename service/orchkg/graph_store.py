@@ -34,6 +34,7 @@ from typing import IO, cast
 
 from flask import Blueprint, Request, Response, request
 from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.wsgi import LimitedStream
 
 from orchkg.app import services
 from orchkg.auth import authorise_write
@@ -177,9 +178,9 @@ def request_parts(req: Request) -> list[Part]:
     """The RDF sources a write carries: the body, or each file of a multipart POST."""
     if req.mimetype != MULTIPART:
         fmt = body_format(req.mimetype, dict(req.mimetype_params))
-        # streamed into the load, unless the format is screened first (read whole there)
-        body = req.stream if fmt.name not in SCREENED_FORMATS else io.BytesIO(req.get_data())
-        return [Part(body, fmt, "request body")]
+        if fmt.name in SCREENED_FORMATS:  # read whole, to be screened first
+            return [Part(io.BytesIO(req.get_data()), fmt, "request body")]
+        return [Part(_streamed_body(req), fmt, "request body")]
     if req.method != "POST":
         raise UnsupportedMediaTypeError(f"{MULTIPART} is taken by POST only")
     if req.form:
@@ -192,6 +193,17 @@ def request_parts(req: Request) -> list[Part]:
         Part(storage.stream, part_format(storage), f"part {storage.filename or name!r}")
         for name, storage in files
     ]
+
+
+def _streamed_body(req: Request) -> IO[bytes]:
+    """The body as a stream the load reads as it arrives.
+
+    With a Content-Length, reading stops there: werkzeug's stream (limited to
+    ``max_body_bytes``) would answer one more read of a body of exactly that size with 413.
+    """
+    if req.content_length is None:
+        return req.stream
+    return cast(IO[bytes], LimitedStream(req.stream, req.content_length))
 
 
 class _LimitedBuffer(io.RawIOBase):
