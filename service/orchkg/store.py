@@ -39,7 +39,7 @@ ProgressCallback = Callable[[int, int], None]
 _LOADING_PREFIX = "urn:orchkg:loading:"
 _PROGRESS_EVERY = 50_000
 LOAD_BATCH_QUADS = 50_000
-"""Quads written per transaction by a load (and moved per update when it publishes)."""
+"""Quads a load writes per batch (and, on disk, deletes per transaction when it publishes)."""
 
 # The journal of a load: a graph <urn:orchkg:loading:TOKEN:journal> saying what to undo
 # (before the load commits) or to finish (after), should the process die in between.
@@ -312,7 +312,7 @@ class OxigraphStore:
     ) -> None:
         """``base_iri`` and ``prefixes`` are what queries and updates get unless they say
         otherwise: the service-defined BASE and the predeclared prefixes. A load writes
-        ``batch_quads`` quads per transaction."""
+        ``batch_quads`` quads per batch."""
         try:
             self._engine = ox.Store(str(path)) if path is not None else ox.Store()
         except OSError as error:
