@@ -7,6 +7,7 @@ still do not depend on their order.
 from __future__ import annotations
 
 import doctest
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -415,6 +416,44 @@ def test_half_valid_body_changes_nothing_and_names_line_and_column(server: LiveS
     fresh = "http://example.org/half-fresh"
     data(server, "PUT", params={"graph": fresh}, data=HALF_VALID, headers={**AUTH, **TURTLE})
     assert data(server, "GET", params={"graph": fresh}).status_code == 404
+
+
+def _lines(count: int, tag: str) -> Iterator[bytes]:
+    """N-Triples in chunks of 1,000 lines: a streamed (chunked) body."""
+    for start in range(0, count, 1000):
+        yield "".join(
+            f'<http://example.org/{tag}/{i}> <http://example.org/p> "{i}" .\n'
+            for i in range(start, min(start + 1000, count))
+        ).encode()
+
+
+def _triples_in(server: LiveServer, iri: str) -> int:
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
+    answer = requests.get(server.url + "/sparql", params={"query": query}, timeout=30).json()
+    return int(answer["results"]["bindings"][0]["n"]["value"])
+
+
+def test_a_streamed_body_larger_than_a_load_batch_lands_whole(server: LiveServer) -> None:
+    """120,000 triples sent chunked: more than two of the store's 50,000-quad batches."""
+    iri = "http://example.org/streamed"
+    nt = {**AUTH, "Content-Type": "application/n-triples"}
+    put = data(server, "PUT", params={"graph": iri}, data=_lines(120_000, "a"), headers=nt)
+    assert put.status_code == 201
+    assert _triples_in(server, iri) == 120_000
+    broken = itertools.chain(_lines(110_000, "b"), [b"<http://example.org/b/x> <p> .\n"])
+    refused = data(server, "PUT", params={"graph": iri}, data=broken, headers=nt)
+    assert refused.status_code == 400
+    assert "request body:110001:" in refused.text
+    assert _triples_in(server, iri) == 120_000  # the old graph, whole
+    replaced = data(server, "PUT", params={"graph": iri}, data=_lines(60_000, "c"), headers=nt)
+    assert replaced.status_code == 204
+    assert _triples_in(server, iri) == 60_000
+    graphs = requests.get(
+        server.url + "/sparql",
+        params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
+        timeout=30,
+    ).text
+    assert "urn:orchkg:loading" not in graphs
 
 
 def test_a_body_with_named_graphs_is_refused_whole(server: LiveServer) -> None:

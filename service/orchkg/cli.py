@@ -17,6 +17,7 @@ from orchkg.canned import LANGUAGES, Catalogue, load_catalogue, run_canned, spli
 from orchkg.content import content_files, graph_iri, load_content, open_store
 from orchkg.errors import ClientError, NotFoundError, OrchkgError
 from orchkg.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format, rdf_format_for_path
+from orchkg.jsonld import build_context, compact_dataset, compact_graph
 from orchkg.namespaces import prefixes
 from orchkg.rendering import TABLE, write_result
 from orchkg.settings import Settings, load_settings
@@ -229,16 +230,41 @@ def query(
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: stdout)."
 )
+@click.option(
+    "--compact",
+    is_flag=True,
+    help="JSON-LD only: compact with orchkg's context (plain keys; read into memory first).",
+)
 @click.pass_obj
-def export(obj: Context, graph: str | None, format_name: str, output: str | None) -> None:
+def export(
+    obj: Context, graph: str | None, format_name: str, output: str | None, compact: bool
+) -> None:
     """Write the whole dataset, or one graph, as RDF."""
     fmt = rdf_format(format_name)
-    if output is None:
-        obj.store.export(sys.stdout.buffer, fmt, graph=graph)
-        sys.stdout.buffer.flush()
-        return
-    with Path(output).open("wb") as handle:
-        obj.store.export(handle, fmt, graph=graph)
+    if compact and fmt.name != "jsonld":
+        raise ClientError("--compact is for --format jsonld")
+    handle = sys.stdout.buffer if output is None else Path(output).open("wb")  # noqa: SIM115
+    try:
+        if compact:
+            handle.write(_compacted(obj, graph))
+        else:
+            obj.store.export(handle, fmt, graph=graph)
+    finally:
+        if output is None:
+            handle.flush()
+        else:
+            handle.close()
+
+
+def _compacted(obj: Context, graph: str | None) -> bytes:
+    """The dataset, or one graph, as JSON-LD compacted with orchkg's context."""
+    context = build_context(obj.store, obj.settings.base_iri)
+    dump = io.BytesIO()
+    if graph is None:
+        obj.store.export(dump, rdf_format("nquads"))
+        return compact_dataset(dump.getvalue(), context)
+    obj.store.export(dump, rdf_format("ntriples"), graph=graph)
+    return compact_graph(dump.getvalue(), context)
 
 
 @cli.command()

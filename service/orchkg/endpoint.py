@@ -13,8 +13,10 @@ from orchkg.app import Services, services
 from orchkg.auth import authorise_write
 from orchkg.description import rdf_response, service_description, void_turtle
 from orchkg.errors import NotAcceptableError
+from orchkg.formats import rdf_format
 from orchkg.guard import with_using
 from orchkg.headers import append_valid, content_type, empty, etag
+from orchkg.jsonld import build_context, compact_graph, wants_compacted
 from orchkg.protocol import Operation, negotiate_formats, query_operation, update_operation
 
 blueprint = Blueprint("sparql", __name__)
@@ -41,6 +43,8 @@ def answer_query(shared: Services, asked: Request, operation: Operation) -> Resp
             "CONSTRUCT and DESCRIBE give text/turtle, application/n-triples, application/ld+json, "
             "application/rdf+xml, application/trig or application/n-quads"
         )
+    # JSON-LD's compacted profile: the worker writes N-Triples, compacted here with the context
+    compacted = graph_name == "jsonld" and wants_compacted(asked.headers.get("Accept"))
     tag = etag(
         shared.store.version,
         operation.text,
@@ -48,6 +52,7 @@ def answer_query(shared: Services, asked: Request, operation: Operation) -> Resp
         operation.named_graphs,
         results_name,
         graph_name,
+        compacted,
     )
     if asked.if_none_match.contains(tag):
         response = Response(status=304)
@@ -58,9 +63,13 @@ def answer_query(shared: Services, asked: Request, operation: Operation) -> Resp
             default_graphs=operation.default_graphs,
             named_graphs=operation.named_graphs,
             results_format=results_name,
-            graph_format=graph_name,
+            graph_format="ntriples" if compacted else graph_name,
         )
-        response = Response(answer.body, content_type=content_type(answer.media_type))
+        body, media_type = answer.body, answer.media_type
+        if compacted and media_type == rdf_format("ntriples").media_type:
+            context = build_context(shared.store, shared.settings.base_iri)
+            body, media_type = compact_graph(body, context), rdf_format("jsonld").media_type
+        response = Response(body, content_type=content_type(media_type))
     response.set_etag(tag)
     append_valid(
         response.headers,

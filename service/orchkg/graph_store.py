@@ -7,7 +7,8 @@ A request names one graph, indirectly or directly:
     /data/<path>          the named graph whose IRI is this very URL
     /data                 POST only: a new graph under <base>graph/, told in Location
 
-    GET, HEAD   the graph in a negotiated RDF format; 404 if it does not exist
+    GET, HEAD   the graph in a negotiated RDF format; 404 if it does not exist (JSON-LD
+                with the compacted profile is compacted with orchkg's context)
     PUT         replace it with the body            201 created, 204 replaced
     POST        merge the body into it              201 created, 204 merged
     DELETE      drop it                             204, 404 if it does not exist
@@ -17,9 +18,10 @@ one RDF document in the format its Content-Type names, or (POST) multipart/form-
 whose parts are RDF files, each in the format of its Content-Type or, failing that,
 its file name's extension. Bodies go through the store's atomic load: every part or
 none, and a body that does not parse whole changes nothing. JSON-LD and RDF/XML bodies
-are screened first (``orchkg.screening``: nesting, entity expansion). Relative IRIs in a body
-resolve against the service's base IRI, as when the content folders are loaded. Graph
-IRIs are only ever names: nothing is fetched or opened because of one.
+are screened first (``orchkg.screening``: nesting, entity expansion); other bodies are
+streamed into the load as they arrive, so memory does not grow with their size.
+Relative IRIs in a body resolve against the service's base IRI, as when the content
+folders are loaded. Graph IRIs are only ever names: nothing is fetched or opened because of one.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import IO, cast
 
 from flask import Blueprint, Request, Response, request
 from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.wsgi import LimitedStream
 
 from orchkg import provenance
 from orchkg.app import services
@@ -45,11 +48,12 @@ from orchkg.errors import (
     ResultTooLargeError,
     UnsupportedMediaTypeError,
 )
-from orchkg.formats import RDF_FORMATS, RdfFormat
+from orchkg.formats import RDF_FORMATS, RdfFormat, rdf_format
 from orchkg.headers import content_type, empty, etag
+from orchkg.jsonld import build_context, compact_graph, wants_compacted
 from orchkg.namespaces import prefixes
 from orchkg.negotiation import choose
-from orchkg.screening import BodyLimits
+from orchkg.screening import SCREENED_FORMATS, BodyLimits
 from orchkg.store import Part, check_graph_iri
 
 blueprint = Blueprint("graph_store", __name__)
@@ -176,7 +180,9 @@ def request_parts(req: Request) -> list[Part]:
     """The RDF sources a write carries: the body, or each file of a multipart POST."""
     if req.mimetype != MULTIPART:
         fmt = body_format(req.mimetype, dict(req.mimetype_params))
-        return [Part(io.BytesIO(req.get_data()), fmt, "request body")]
+        if fmt.name in SCREENED_FORMATS:  # read whole, to be screened first
+            return [Part(io.BytesIO(req.get_data()), fmt, "request body")]
+        return [Part(_streamed_body(req), fmt, "request body")]
     if req.method != "POST":
         raise UnsupportedMediaTypeError(f"{MULTIPART} is taken by POST only")
     if req.form:
@@ -189,6 +195,17 @@ def request_parts(req: Request) -> list[Part]:
         Part(storage.stream, part_format(storage), f"part {storage.filename or name!r}")
         for name, storage in files
     ]
+
+
+def _streamed_body(req: Request) -> IO[bytes]:
+    """The body as a stream the load reads as it arrives.
+
+    With a Content-Length, reading stops there: werkzeug's stream (limited to
+    ``max_body_bytes``) would answer one more read of a body of exactly that size with 413.
+    """
+    if req.content_length is None:
+        return req.stream
+    return cast(IO[bytes], LimitedStream(req.stream, req.content_length))
 
 
 class _LimitedBuffer(io.RawIOBase):
@@ -239,14 +256,19 @@ def _read(target: Target) -> Response:
     assert fmt is not None
     if target.graph is not None and not shared.store.has_graph(target.graph):
         raise NotFoundError(f"{target} does not exist here")
-    tag = etag(shared.store.version, "graph-store", target.graph, fmt.name)
+    compacted = fmt.name == "jsonld" and wants_compacted(request.headers.get("Accept"))
+    tag = etag(shared.store.version, "graph-store", target.graph, fmt.name, compacted)
     if request.if_none_match.contains(tag):
         response = Response(status=304)
     else:
         sink = _LimitedBuffer(shared.settings.max_result_bytes)
         known = prefixes(shared.settings.base_iri) if fmt.name in ("turtle", "trig") else None
-        shared.store.export_graph(cast(IO[bytes], sink), fmt, target.graph, prefixes=known)
-        response = Response(sink.buffer.getvalue(), content_type=content_type(fmt.media_type))
+        written = rdf_format("ntriples") if compacted else fmt
+        shared.store.export_graph(cast(IO[bytes], sink), written, target.graph, prefixes=known)
+        body = sink.buffer.getvalue()
+        if compacted:  # with orchkg's context inlined (JSON-LD's compacted profile)
+            body = compact_graph(body, build_context(shared.store, shared.settings.base_iri))
+        response = Response(body, content_type=content_type(fmt.media_type))
     response.set_etag(tag)
     response.headers["Vary"] = "Accept"
     response.headers["Cache-Control"] = "no-cache"

@@ -13,6 +13,7 @@ Slash IRIs, 303 See Other by content negotiation (``docs/linked-data.md``)::
                                                      303 -> /query/<name>.ttl       (RDF)
     <base>shapes              GET /shapes            303 -> /ontology#section-shapes (HTML)
                                                      303 -> /data?graph=<its graph> (RDF)
+    <base>ontology/context.jsonld                    orchkg's JSON-LD context (``jsonld``)
 
 The request path is mapped to the IRI from the ``base_iri`` setting, never from the
 host the request reached: ``/resource/etcd`` is ``<base>resource/etcd`` whether the
@@ -30,7 +31,8 @@ from flask import Blueprint, Response, request
 from orchkg.app import services
 from orchkg.errors import NotAcceptableError, NotFoundError
 from orchkg.formats import RdfFormat, rdf_format
-from orchkg.headers import content_type
+from orchkg.headers import content_type, etag
+from orchkg.jsonld import CONTEXT_PATH, build_context, context_document
 from orchkg.namespaces import is_web_iri, resource_iri, vocabulary_iri
 from orchkg.negotiation import choose
 from orchkg.store import Store
@@ -43,6 +45,7 @@ RDF_NAMES = ("turtle", "jsonld", "ntriples", "rdfxml")
 EXTENSIONS = {".ttl": "turtle", ".jsonld": "jsonld", ".nt": "ntriples", ".rdf": "rdfxml"}
 EXTENSION_OF = {name: extension for extension, name in EXTENSIONS.items()}
 _SAFE_PATH = "/:@!$&'()*+,;=-._~"
+JSONLD = "application/ld+json"
 
 
 def offers() -> list[str]:
@@ -268,3 +271,19 @@ def graph(stem: str) -> Response:
     if negotiate(request.headers.get("Accept")) is None:
         return _see_other(f"{root}/resources?{urlencode({'graph': stem})}")
     return _see_other(f"{root}/data?{urlencode({'graph': iri})}")
+
+
+@blueprint.get(CONTEXT_PATH)
+def jsonld_context() -> Response:
+    """orchkg's JSON-LD context, built from the vocabulary the store holds."""
+    shared = services()
+    tag = etag(shared.store.version, "jsonld-context")
+    if request.if_none_match.contains(tag):
+        response = Response(status=304)
+    else:
+        context = build_context(shared.store, shared.settings.base_iri)
+        response = Response(context_document(context), content_type=content_type(JSONLD))
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Access-Control-Allow-Origin"] = "*"  # JSON-LD processors in browsers
+    return response

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -37,6 +38,21 @@ ProgressCallback = Callable[[int, int], None]
 
 _LOADING_PREFIX = "urn:orchkg:loading:"
 _PROGRESS_EVERY = 50_000
+LOAD_BATCH_QUADS = 50_000
+"""Quads a load writes per batch (and, on disk, deletes per transaction when it publishes)."""
+
+# The journal of a load: a graph <urn:orchkg:loading:TOKEN:journal> saying what to undo
+# (before the load commits) or to finish (after), should the process die in between.
+_FILLS = ox.NamedNode(_LOADING_PREFIX + "fills")
+"""journal fills T: T (new or empty before) is written in place; undo empties it."""
+_KEEPS = ox.NamedNode(_LOADING_PREFIX + "keeps")
+"""journal keeps T: T existed (empty) before the load, so undoing keeps the empty graph."""
+_REPLACES = ox.NamedNode(_LOADING_PREFIX + "replaces")
+"""S replaces T: committed; empty T, then move S into it."""
+_ADDS_TO = ox.NamedNode(_LOADING_PREFIX + "addsTo")
+"""S addsTo T: committed; move S into T."""
+_DEFAULT_GRAPH = ox.NamedNode(_LOADING_PREFIX + "default-graph")
+"""Stands for the default graph in a journal."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -195,7 +211,7 @@ class _Load:
         base_iri: str | None,
         single_graph: bool,
         on_progress: ProgressCallback | None,
-        in_place: Callable[[ox.NamedNode | ox.DefaultGraph], bool | None],
+        in_place: Callable[[ox.NamedNode | ox.DefaultGraph, ox.NamedNode], bool | None],
     ) -> None:
         self.in_place = in_place
         self.parts = parts
@@ -204,6 +220,8 @@ class _Load:
         self.single_graph = single_graph
         self.on_progress = on_progress
         self.token = uuid.uuid4().hex
+        self.journal = ox.NamedNode(f"{_LOADING_PREFIX}{self.token}:journal")
+        self.committed = False
         self.staging: dict[ox.NamedNode | ox.DefaultGraph, ox.NamedNode] = {}
         # targets written in place, with whether the graph existed before the load
         self.direct: dict[ox.NamedNode | ox.DefaultGraph, bool] = {}
@@ -219,9 +237,9 @@ class _Load:
     ) -> ox.NamedNode | ox.DefaultGraph:
         """Where the quads bound for ``target`` are written while the load runs.
 
-        In place when that cannot be seen half done (the load is one transaction, so
-        appending, or filling an empty graph, shows all or nothing); otherwise in a
-        staging graph that replaces the target at the end, in one update.
+        In place when the target is new or empty (the store hides it from readers, and
+        the load's journal says to empty it again should the load fail or the process
+        die); otherwise in a staging graph, moved into the target once the load commits.
         """
         if isinstance(target, ox.BlankNode):
             raise RdfSyntaxError("blank-node graph names are not supported", source=self.current)
@@ -230,7 +248,7 @@ class _Load:
         if target not in self.staging:
             if isinstance(target, ox.NamedNode):
                 check_graph_iri(target.value)
-            existed = self.in_place(target)
+            existed = self.in_place(target, self.journal)
             if existed is not None:
                 self.direct[target] = existed
                 return target
@@ -264,11 +282,28 @@ class _Load:
                     self.on_progress(self.count, self.bytes_read())
 
 
+def _journal_term(target: ox.NamedNode | ox.DefaultGraph) -> ox.NamedNode:
+    return _DEFAULT_GRAPH if isinstance(target, ox.DefaultGraph) else target
+
+
+def _stored_term(term: ox.NamedNode) -> ox.NamedNode | ox.DefaultGraph:
+    return ox.DefaultGraph() if term == _DEFAULT_GRAPH else term
+
+
+def _graph_pattern(graph: ox.NamedNode | ox.DefaultGraph, triples: str) -> str:
+    """``{ GRAPH <g> { triples } }``, or ``{ triples }`` for the default graph (in an update,
+    the store's own default graph)."""
+    if isinstance(graph, ox.DefaultGraph):
+        return f"{{ {triples} }}"
+    return f"{{ GRAPH <{graph.value}> {{ {triples} }} }}"
+
+
 class OxigraphStore:
     """The embedded store: pyoxigraph in memory, or on disk when given a path.
 
-    Writes, exports and backups take one lock, so no reader sees a load half done
-    (its staging graphs), and the version changes with every write.
+    Writes, exports and backups take one lock, and queries made here do not see a
+    load until it is published (``query``), so no reader sees a load half done; the
+    version changes with every write.
     """
 
     def __init__(
@@ -278,9 +313,11 @@ class OxigraphStore:
         union_default_graph: bool = True,
         base_iri: str | None = None,
         prefixes: dict[str, str] | None = None,
+        batch_quads: int = LOAD_BATCH_QUADS,
     ) -> None:
         """``base_iri`` and ``prefixes`` are what queries and updates get unless they say
-        otherwise: the service-defined BASE and the predeclared prefixes."""
+        otherwise: the service-defined BASE and the predeclared prefixes. A load writes
+        ``batch_quads`` quads per batch."""
         try:
             self._engine = ox.Store(str(path)) if path is not None else ox.Store()
         except OSError as error:
@@ -291,8 +328,15 @@ class OxigraphStore:
         self.prefixes = dict(prefixes or {})
         self._boot = uuid.uuid4().hex[:12]
         self._generation = 0
+        self.batch_quads = batch_quads
         self._lock = threading.Lock()
-        self._drop_unfinished_loads()
+        # while a load runs, queries here do not see the graphs it fills in place (nor its
+        # staging graphs), and wait while it publishes
+        self._loading = False
+        self._hidden: frozenset[ox.NamedNode | ox.DefaultGraph] = frozenset()
+        self._publishing = threading.Condition()
+        self._publishing_now = False
+        self._recover()
 
     # -- reading -----------------------------------------------------------
     @property
@@ -328,6 +372,14 @@ class OxigraphStore:
             kwargs["use_default_graph_as_union"] = True
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(iri) for iri in named_graphs]
+        if not self._loading:
+            return self._query(sparql, kwargs)
+        with self._publishing:  # a load's publication holds it throughout
+            self._publishing.wait_for(lambda: not self._publishing_now)
+            self._hide_loading(kwargs)
+            return self._query(sparql, kwargs)
+
+    def _query(self, sparql: str, kwargs: dict[str, object]) -> QueryResult:
         try:
             return self._engine.query(sparql, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as error:
@@ -335,16 +387,49 @@ class OxigraphStore:
         except ValueError as error:
             raise QuerySyntaxError(str(error)) from error
 
+    def _hide_loading(self, kwargs: dict[str, object]) -> None:
+        """Narrow a query's dataset to the graphs no running load is writing.
+
+        The graphs a load fills in place and its staging graphs are left out: the union
+        default graph and the named graphs become explicit lists of the others. (A query
+        naming its own dataset with FROM or FROM NAMED gets what it names.)
+        """
+        hidden = self._hidden
+        visible: list[ox.NamedNode | ox.DefaultGraph] = [
+            node
+            for node in self._engine.named_graphs()
+            if isinstance(node, ox.NamedNode)
+            and not node.value.startswith(_LOADING_PREFIX)
+            and node not in hidden
+        ]
+        if ox.DefaultGraph() not in hidden:
+            visible.append(ox.DefaultGraph())
+        if kwargs.pop("use_default_graph_as_union", False):
+            kwargs["default_graph"] = visible
+        elif "default_graph" in kwargs:
+            asked = cast(list[ox.NamedNode | ox.DefaultGraph], kwargs["default_graph"])
+            kwargs["default_graph"] = [node for node in asked if node not in hidden]
+        elif ox.DefaultGraph() in hidden:
+            kwargs["default_graph"] = []
+        named = [node for node in visible if isinstance(node, ox.NamedNode)]
+        asked_named = cast(list[ox.NamedNode] | None, kwargs.get("named_graphs"))
+        kwargs["named_graphs"] = (
+            named if asked_named is None else [node for node in asked_named if node in named]
+        )
+
     def graphs(self) -> list[str]:
         return sorted(
             node.value
             for node in self._engine.named_graphs()
-            if isinstance(node, ox.NamedNode) and not node.value.startswith(_LOADING_PREFIX)
+            if isinstance(node, ox.NamedNode)
+            and not node.value.startswith(_LOADING_PREFIX)
+            and node not in self._hidden
         )
 
     def has_graph(self, graph: str) -> bool:
-        """Whether the named graph exists (it may be empty)."""
-        return bool(self._engine.contains_named_graph(ox.NamedNode(check_graph_iri(graph))))
+        """Whether the named graph exists (it may be empty; a load may not be filling it)."""
+        node = ox.NamedNode(check_graph_iri(graph))
+        return node not in self._hidden and bool(self._engine.contains_named_graph(node))
 
     def triple_count(self, graph: str | None = None) -> int:
         pattern = "?s ?p ?o" if graph is None else f"GRAPH <{graph}> {{ ?s ?p ?o }}"
@@ -466,44 +551,59 @@ class OxigraphStore:
         on_progress: ProgressCallback | None = None,
         limits: BodyLimits | None = None,
     ) -> LoadOutcome:
-        """Load several sources in one transaction: all of them, or none.
+        """Load several sources as one: all of them, or none.
 
         As ``load``. With ``single_graph`` every triple goes to ``graph``, and a source
         holding named graphs of its own is refused (nothing is stored). A graph the
         sources address is replaced (or appended to) even when they are empty, and a
         named one exists afterwards. Sources from a request come with ``limits``: they
         are screened before parsing (``orchkg.screening``), and refused whole past them.
+
+        The sources are streamed: quads are written ``batch_quads`` at a time, so memory
+        does not grow with their size. A new or empty target is written in place and
+        hidden from queries until the load ends; any other goes to a staging graph that
+        replaces (or is added to) the target once every source has parsed. The load's
+        journal (a graph of the store) lets a restart undo a load that had not finished,
+        or finish publishing one that had.
         """
         if limits is not None:
             parts = [_screened(part, limits) for part in parts]
 
-        def in_place(target: ox.NamedNode | ox.DefaultGraph) -> bool | None:
+        def in_place(target: ox.NamedNode | ox.DefaultGraph, journal: ox.NamedNode) -> bool | None:
             """None to stage; else write in place, returning whether the graph exists now."""
             exists = isinstance(target, ox.DefaultGraph) or self._engine.contains_named_graph(
                 target
             )
-            if not replace or not exists or not self._has_data(target):
-                return exists
-            return None
+            if self._has_data(target):
+                return None  # staged, then moved in: the old data stays whole meanwhile
+            entries = [ox.Quad(journal, _FILLS, _journal_term(target), journal)]
+            if exists:
+                entries.append(ox.Quad(journal, _KEEPS, _journal_term(target), journal))
+            self._hidden = self._hidden | {target}
+            self._engine.extend(entries)  # before the first quad for the target is written
+            return exists
 
         run = _Load(parts, _graph_term(graph), base_iri, single_graph, on_progress, in_place)
         addressed = single_graph or not any(part.fmt.datasets for part in parts)
         with self._lock:
+            self._loading = True
             try:
                 created = self._load_locked(run, addressed=addressed, replace=replace)
             except BaseException:
-                self._discard(run.staging)
+                self._undo(run)
                 raise
             finally:
+                self._loading = False
+                self._hidden = frozenset()
                 self._generation += 1
         if on_progress is not None:
             on_progress(run.count, run.bytes_read())
         return LoadOutcome(run.count, created)
 
     def _load_locked(self, run: _Load, *, addressed: bool, replace: bool) -> frozenset[str]:
-        """Stage, then publish in one update; return the named graphs this creates."""
+        """Write in batches, commit, then publish; return the named graphs this creates."""
         try:
-            self._engine.extend(run.quads())
+            self._write(run.quads())
             if addressed or (not run.staging and isinstance(run.target, ox.NamedNode)):
                 run.staged(run.target)
             created = frozenset(
@@ -519,8 +619,8 @@ class OxigraphStore:
             for target in run.direct:
                 if isinstance(target, ox.NamedNode):
                     self._engine.add_graph(target)  # exists afterwards, even if nothing came
-            if run.staging:
-                self._engine.update(self._publish(run.staging, replace))
+            self._engine.update(self._commit(run, replace))
+            run.committed = True
         except SyntaxError as error:
             raise _syntax_error(error, run.current) from error
         except _NamedGraphInBodyError as error:
@@ -529,44 +629,153 @@ class OxigraphStore:
             ) from None
         except OSError as error:
             raise StoreError(f"{run.current}: load failed: {error}") from error
+        # committed: from here on the load is finished, now or at the next start
+        with self._publishing:
+            self._publishing_now = True
+            try:
+                self._finish(run.journal)
+            except OSError as error:
+                raise StoreError(
+                    f"{run.current}: the load is committed but publishing it failed: {error}; "
+                    "it is finished when the store next opens"
+                ) from error
+            finally:
+                self._publishing_now = False
+                self._publishing.notify_all()
         return created
 
     @staticmethod
-    def _publish(staging: dict[ox.NamedNode | ox.DefaultGraph, ox.NamedNode], replace: bool) -> str:
-        """One update (one transaction) that moves every staged graph to its target.
+    def _commit(run: _Load, replace: bool) -> str:
+        """One update (one transaction): the journal turns from "undo" to "finish".
 
-        A named target is created if the load brought nothing for it, so a graph
-        written empty exists afterwards.
+        A load with nothing staged is complete once its journal is gone.
         """
-        verb = "MOVE" if replace else "ADD"
-        steps = []
-        for target, temporary in staging.items():
-            name = "DEFAULT" if isinstance(target, ox.DefaultGraph) else f"GRAPH <{target.value}>"
-            steps.append(f"{verb} SILENT GRAPH <{temporary.value}> TO {name}")
-            if not replace:
-                steps.append(f"DROP SILENT GRAPH <{temporary.value}>")
-            if isinstance(target, ox.NamedNode):
-                steps.append(f"CREATE SILENT GRAPH <{target.value}>")
+        verb = _REPLACES if replace else _ADDS_TO
+        steps = [f"DROP SILENT GRAPH <{run.journal.value}>"]
+        entries = " ".join(
+            f"<{temporary.value}> <{verb.value}> <{_journal_term(target).value}> ."
+            for target, temporary in run.staging.items()
+        )
+        if entries:
+            steps.append(f"INSERT DATA {{ GRAPH <{run.journal.value}> {{ {entries} }} }}")
         return " ;\n".join(steps)
+
+    def _finish(self, journal: ox.NamedNode) -> None:
+        """Publish what a committed journal lists, batch by batch, then drop the journal.
+
+        Each step can be repeated, so a restart finishes what a dead process began:
+        a replaced target is emptied, its entry turned into an addition, then the
+        staging graph is moved into it.
+        """
+        for entry in list(self._engine.quads_for_pattern(None, _REPLACES, None, journal)):
+            staging, target = entry.subject, entry.object
+            assert isinstance(staging, ox.NamedNode)
+            assert isinstance(target, ox.NamedNode)
+            self._empty(_stored_term(target))
+            self._engine.update(
+                f"DELETE DATA {{ GRAPH <{journal.value}> {{ <{staging.value}> "
+                f"<{_REPLACES.value}> <{target.value}> }} }} ;\n"
+                f"INSERT DATA {{ GRAPH <{journal.value}> {{ <{staging.value}> "
+                f"<{_ADDS_TO.value}> <{target.value}> }} }}"
+            )
+        for entry in list(self._engine.quads_for_pattern(None, _ADDS_TO, None, journal)):
+            staging, target = entry.subject, entry.object
+            assert isinstance(staging, ox.NamedNode)
+            assert isinstance(target, ox.NamedNode)
+            stored = _stored_term(target)
+            self._move(staging, stored)
+            if isinstance(stored, ox.NamedNode):
+                self._engine.add_graph(stored)
+            self._engine.remove_graph(staging)
+        self._engine.remove_graph(journal)
+
+    def _undo(self, run: _Load) -> None:
+        """Take back an unfinished load: empty what it filled in place, drop its staging."""
+        if run.committed:
+            return  # the rest is publication, finished at the next start
+        if self._engine.contains_named_graph(run.journal):
+            self._rollback(run.journal)
+        for temporary in run.staging.values():
+            self._empty(temporary)
+            self._engine.remove_graph(temporary)
+
+    def _rollback(self, journal: ox.NamedNode) -> None:
+        """Empty (or remove) every graph an uncommitted journal says it fills."""
+        kept = {
+            entry.object for entry in self._engine.quads_for_pattern(None, _KEEPS, None, journal)
+        }
+        for entry in list(self._engine.quads_for_pattern(None, _FILLS, None, journal)):
+            assert isinstance(entry.object, ox.NamedNode)
+            target = _stored_term(entry.object)
+            self._empty(target)
+            if isinstance(target, ox.NamedNode) and entry.object not in kept:
+                self._engine.remove_graph(target)
+        self._engine.remove_graph(journal)
+
+    def _write(self, quads: Iterator[ox.Quad]) -> None:
+        """Write quads ``batch_quads`` at a time, each batch straight to new files of the
+        engine (``bulk_extend``: no transaction to hold, so memory stays flat; what a
+        crash leaves half written is undone or finished from the journal)."""
+        while batch := list(itertools.islice(quads, self.batch_quads)):
+            self._engine.bulk_extend(batch)
+
+    def _empty(self, graph: ox.NamedNode | ox.DefaultGraph) -> None:
+        """Delete a graph's quads (the graph stays): on disk at most ``batch_quads`` per
+        transaction, so RocksDB never holds them all; in memory at once, which costs little."""
+        if self.path is None:
+            self._engine.clear_graph(graph)
+            return
+        pattern = _graph_pattern(graph, "?s ?p ?o")
+        some = f"SELECT ?s ?p ?o WHERE {pattern} LIMIT {self.batch_quads}"
+        batch = f"DELETE {pattern} WHERE {{ {{ {some} }} }}"
+        while self._has_data(graph):
+            self._engine.update(batch)
+            if self.path is not None:
+                self._engine.flush()  # the deletions' memtables go to disk: memory stays flat
+
+    def _move(self, source: ox.NamedNode, target: ox.NamedNode | ox.DefaultGraph) -> None:
+        """Copy every quad of ``source`` into ``target``, then empty ``source``.
+
+        Both steps can be repeated after a crash: what is left of ``source`` is already
+        in ``target`` or is copied again (a dataset holds a quad once).
+        """
+        self._write(
+            ox.Quad(quad.subject, quad.predicate, quad.object, target)
+            for quad in self._engine.quads_for_pattern(None, None, None, source)
+        )
+        self._empty(source)
 
     def _has_data(self, target: ox.NamedNode | ox.DefaultGraph) -> bool:
         return (
             next(iter(self._engine.quads_for_pattern(None, None, None, target)), None) is not None
         )
 
-    def _discard(self, staging: dict[ox.NamedNode | ox.DefaultGraph, ox.NamedNode]) -> None:
-        for temporary in staging.values():
-            if self._engine.contains_named_graph(temporary):
-                self._engine.remove_graph(temporary)
-
-    def _drop_unfinished_loads(self) -> None:
+    def _recover(self) -> None:
+        """At start: finish committed loads, undo the others, drop their staging graphs."""
+        journals = [
+            node
+            for node in self._engine.named_graphs()
+            if isinstance(node, ox.NamedNode)
+            and node.value.startswith(_LOADING_PREFIX)
+            and node.value.endswith(":journal")
+        ]
+        for journal in journals:
+            if self._has_fills(journal):
+                self._rollback(journal)
+            else:
+                self._finish(journal)
         leftovers = [
             node
             for node in self._engine.named_graphs()
             if isinstance(node, ox.NamedNode) and node.value.startswith(_LOADING_PREFIX)
         ]
         for node in leftovers:
+            self._empty(node)
             self._engine.remove_graph(node)
+
+    def _has_fills(self, journal: ox.NamedNode) -> bool:
+        found = self._engine.quads_for_pattern(None, _FILLS, None, journal)
+        return next(iter(found), None) is not None
 
     def backup(self, directory: str | Path) -> None:
         """A consistent copy of an on-disk store (a checkpoint) in ``directory``."""
