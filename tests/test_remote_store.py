@@ -17,6 +17,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -285,6 +287,26 @@ def test_wrong_credentials_are_named(virtuoso: Virtuoso) -> None:
     )
     with pytest.raises(UpstreamError, match="refused orchkg's credentials"):
         store.update(f"INSERT DATA {{ GRAPH <{BASE}graph/nope> {{ <x:a> <x:b> <x:c> }} }}")
+
+
+def test_a_digest_write_leaves_other_http_clients_of_the_process_alone(
+    remote: Store, writer: LiveServer
+) -> None:
+    """SPARQLWrapper's own query() installs a process-wide urllib opener for digest auth,
+    which then fails on any other 401 (a Bearer challenge raised ValueError in the client)."""
+    graph = f"{BASE}graph/digest-check"
+    remote.update(f"INSERT DATA {{ GRAPH <{graph}> {{ <x:a> <x:b> <x:c> }} }}")  # digest auth
+    try:
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(
+                urllib.request.Request(f"{writer.url}/update", data=b"update=CLEAR+ALL"),
+                timeout=30,
+            )
+        refused.value.close()
+        assert refused.value.code == 401
+        assert refused.value.headers["WWW-Authenticate"].startswith("Bearer")
+    finally:
+        remote.drop_graph(graph)
 
 
 # -- loads and exports --------------------------------------------------------------------

@@ -41,8 +41,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, cast
 
 import pyoxigraph as ox
-from SPARQLWrapper import BASIC, DIGEST, POST, URLENCODED, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException, Unauthorized
+from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 
 from orchkg.errors import (
     ClientError,
@@ -164,10 +163,29 @@ class RemoteStore:
         self.graph_store_batch_size = graph_store_batch_size
         self.version_ttl = version_ttl
         self._cache: tuple[float, str, list[str]] | None = None
+        self._opener = self._build_opener()
         self._lock = threading.Lock()
         self._prefixes = " ".join(f"PREFIX {name}: <{iri}>" for name, iri in self.prefixes.items())
 
     # -- the wire ----------------------------------------------------------
+    def _build_opener(self) -> urllib.request.OpenerDirector:
+        """orchkg's own urllib opener, with the store's credentials for its endpoints only.
+
+        SPARQLWrapper's ``query()`` installs a process-wide opener for digest
+        authentication (``urllib.request.install_opener``), which then answers other
+        code's 401s: orchkg builds its requests with SPARQLWrapper and sends them itself.
+        """
+        handlers: list[urllib.request.BaseHandler] = []
+        if self.user is not None:
+            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            for url in (self.endpoint, self.update_endpoint, self.graph_store):
+                if url is not None:
+                    passwords.add_password(None, url, self.user, self.password or "")
+            handlers.append(
+                _DigestAuth(passwords) if self.auth == "digest" else _BasicAuth(passwords)
+            )
+        return urllib.request.build_opener(*handlers)
+
     def _request(
         self,
         text: str,
@@ -193,9 +211,6 @@ class RemoteStore:
         wrapper.setQuery(text)
         wrapper.clearCustomHttpHeader("Accept")
         wrapper.addCustomHttpHeader("Accept", accept)
-        if self.user is not None:
-            wrapper.setHTTPAuth(DIGEST if self.auth == "digest" else BASIC)
-            wrapper.setCredentials(self.user, self.password or "")
         if not update:
             # the store's own time limit (Virtuoso and Fuseki read 'timeout', milliseconds)
             wrapper.addParameter("timeout", str(int(limit * 1000)))
@@ -203,7 +218,7 @@ class RemoteStore:
             wrapper.addDefaultGraph(iri)
         for iri in named_graphs:
             wrapper.addNamedGraph(iri)
-        body, media_type, headers = _send(wrapper, target, limit)
+        body, media_type, headers = _send(self._opener, wrapper, target, limit)
         if headers.get("x-sql-state") == "S1TAT":
             raise UpstreamTimeoutError(
                 f"the remote store stopped the query at its {limit:g} s limit and returned "
@@ -574,23 +589,16 @@ class RemoteStore:
         request = urllib.request.Request(  # noqa: S310 -- http(s) only, checked in __init__
             url, data=body, method="POST", headers={"Content-Type": "application/n-triples"}
         )
-        handlers: list[urllib.request.BaseHandler] = []
-        if self.user is not None:
-            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            passwords.add_password(None, self.graph_store, self.user, self.password or "")
-            handlers.append(
-                urllib.request.HTTPDigestAuthHandler(passwords)
-                if self.auth == "digest"
-                else urllib.request.HTTPBasicAuthHandler(passwords)
-            )
         limit = max(self.timeout, 60.0)  # a batch of writes, not a query: a minute at least
         try:
-            with urllib.request.build_opener(*handlers).open(request, timeout=limit) as answer:
+            with self._opener.open(request, timeout=limit) as answer:
                 answer.read()
         except urllib.error.HTTPError as error:
+            message = _read_error(error)
+            error.close()
             raise UpstreamError(
                 f"the remote store's graph store refused a batch: {error.code} {error.reason}: "
-                f"{_read_error(error)}"
+                f"{message}"
             ) from None
         except TimeoutError:
             raise UpstreamTimeoutError(
@@ -629,6 +637,37 @@ class RemoteStore:
 
 
 # -- helpers ----------------------------------------------------------------------------
+
+
+class _DigestAuth(urllib.request.HTTPDigestAuthHandler):
+    """urllib's digest handler, closing the challenge's response before it answers it
+    (urllib leaves it open: an unclosed socket per authenticated request)."""
+
+    def http_error_401(  # type: ignore[override]
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: Mapping[str, str],
+    ) -> object:
+        fp.close()
+        return super().http_error_401(req, fp, code, msg, headers)  # type: ignore[arg-type]
+
+
+class _BasicAuth(urllib.request.HTTPBasicAuthHandler):
+    """urllib's basic handler, closing the challenge's response as ``_DigestAuth`` does."""
+
+    def http_error_401(  # type: ignore[override]
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: Mapping[str, str],
+    ) -> object:
+        fp.close()
+        return super().http_error_401(req, fp, code, msg, headers)  # type: ignore[arg-type]
 
 
 class _RemoteLoad:
@@ -678,26 +717,28 @@ class _RemoteLoad:
                 yield name, quad
 
 
-def _send(wrapper: SPARQLWrapper, target: str, limit: float) -> tuple[bytes, str, dict[str, str]]:
-    """The one seam where SPARQLWrapper's and urllib's errors become orchkg's."""
+def _send(
+    opener: urllib.request.OpenerDirector, wrapper: SPARQLWrapper, target: str, limit: float
+) -> tuple[bytes, str, dict[str, str]]:
+    """Send the request SPARQLWrapper built; the one seam where urllib's errors become
+    orchkg's."""
+    request = wrapper._createRequest()  # its own opener: see RemoteStore._build_opener
     started = time.monotonic()
     try:
-        response = wrapper.query().response
-        body = _read_before(response, started + limit + 1.0)
-        media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
-        return body, media_type, {name.lower(): value for name, value in response.headers.items()}
-    except QueryBadFormed as error:
-        raise QuerySyntaxError(f"the remote store refused the query: {_detail(error)}") from None
-    except Unauthorized as error:
-        raise UpstreamError(
-            f"the remote store refused orchkg's credentials: {_detail(error)}"
-        ) from None
-    except SPARQLWrapperException as error:  # 404, 414, 500 and the rest
-        raise UpstreamError(f"the remote store failed: {_detail(error)}") from None
+        with opener.open(request, timeout=wrapper.timeout) as response:
+            body = _read_before(response, started + limit + 1.0)
+            media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
+            return body, media_type, {k.lower(): v for k, v in response.headers.items()}
     except urllib.error.HTTPError as error:
-        raise UpstreamError(
-            f"the remote store answered {error.code} {error.reason}: {_read_error(error)}"
-        ) from None
+        message = _read_error(error)
+        error.close()
+        if error.code == 400:
+            raise QuerySyntaxError(f"the remote store refused the query: {message}") from None
+        if error.code in (401, 403):
+            raise UpstreamError(
+                f"the remote store refused orchkg's credentials ({error.code}): {message}"
+            ) from None
+        raise UpstreamError(f"the remote store failed ({error.code}): {message}") from None
     except TimeoutError as error:
         raise UpstreamTimeoutError(f"the remote store did not answer within {limit:g} s") from error
     except urllib.error.URLError as error:
@@ -708,15 +749,6 @@ def _send(wrapper: SPARQLWrapper, target: str, limit: float) -> tuple[bytes, str
         raise UpstreamError(f"cannot reach the remote store at {target}: {error.reason}") from None
     except OSError as error:
         raise UpstreamError(f"the connection to the remote store failed: {error}") from None
-
-
-def _detail(error: BaseException) -> str:
-    text = str(error).strip()
-    for marker in ("Response:\n", "Response:"):
-        if marker in text:
-            text = text.split(marker, 1)[1]
-    text = text.replace("b'", "").replace("\\n", " ").strip(" '\"")
-    return " ".join(text.split())[:500]
 
 
 def _read_error(error: urllib.error.HTTPError) -> str:
