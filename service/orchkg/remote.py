@@ -141,7 +141,10 @@ class RemoteStore:
         graph_store: str | None = None,
         graph_store_batch_size: int = 50_000,
         version_ttl: float = 1.0,
+        write_timeout: float = 600.0,
     ) -> None:
+        """``timeout`` bounds a query; ``write_timeout`` a write request (a batch of a load,
+        or the one update that publishes it, which moves every staged triple)."""
         for url in (endpoint, update_endpoint, graph_store):
             if url is not None and urllib.parse.urlsplit(url).scheme not in ("http", "https"):
                 raise ConfigurationError(f"a remote store is reached over http(s), not {url!r}")
@@ -162,6 +165,7 @@ class RemoteStore:
         self.graph_store = graph_store
         self.graph_store_batch_size = graph_store_batch_size
         self.version_ttl = version_ttl
+        self.write_timeout = write_timeout
         self._cache: tuple[float, str, list[str]] | None = None
         self._opener = self._build_opener()
         self._lock = threading.Lock()
@@ -202,7 +206,7 @@ class RemoteStore:
             raise ForbiddenError(
                 "the remote store has no update endpoint configured (remote_update_endpoint)"
             )
-        limit = timeout or self.timeout
+        limit = timeout or (self.write_timeout if update else self.timeout)
         wrapper = SPARQLWrapper(target)
         wrapper.setMethod(POST)
         wrapper.setRequestMethod(URLENCODED)
@@ -589,7 +593,7 @@ class RemoteStore:
         request = urllib.request.Request(  # noqa: S310 -- http(s) only, checked in __init__
             url, data=body, method="POST", headers={"Content-Type": "application/n-triples"}
         )
-        limit = max(self.timeout, 60.0)  # a batch of writes, not a query: a minute at least
+        limit = self.write_timeout
         try:
             with self._opener.open(request, timeout=limit) as answer:
                 answer.read()
