@@ -50,6 +50,7 @@ CheckpointInterval = 60
 NumberOfBuffers = 10000
 MaxDirtyBuffers = 6000
 DirsAllowed = .
+TransactionAfterImageLimit = 2000000000
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {root}
