@@ -410,6 +410,39 @@ def test_a_load_through_the_graph_store_protocol_lands_whole_or_not_at_all(
         store.drop_graph(graph)
 
 
+def test_a_crashed_loads_staging_graph_is_dropped_at_the_next_start(
+    virtuoso_settings: Settings,
+) -> None:
+    """What a load killed after its first batch leaves: a marked staging graph."""
+    store = open_store(virtuoso_settings)
+    assert isinstance(store, RemoteStore)
+    staging = "urn:orchkg:loading:crashed:0"
+    store._request(  # the state a crash leaves, written by hand
+        f"INSERT DATA {{ GRAPH <urn:orchkg:meta> {{ <urn:orchkg:meta> <urn:orchkg:loading> "
+        f"<{staging}> }} GRAPH <{staging}> {{ <x:a> <x:b> <x:c> }} }}",
+        update=True,
+    )
+    assert staging in store.all_graphs()
+    reopened = open_store(virtuoso_settings)  # a writable replica starting
+    assert isinstance(reopened, RemoteStore)
+    assert staging not in reopened.all_graphs()
+    marks = reopened.query(
+        "ASK { GRAPH <urn:orchkg:meta> { ?s <urn:orchkg:loading> ?g } }", default_graphs=[]
+    )
+    assert not bool(marks)
+
+
+def test_an_update_registers_and_unregisters_the_graphs_it_names(
+    virtuoso_settings: Settings,
+) -> None:
+    store = open_store(virtuoso_settings)
+    graph = f"{BASE}graph/by-update"
+    store.update(f"INSERT DATA {{ GRAPH <{graph}> {{ kg:u okg:note 'x' }} }}")
+    assert graph in store.graphs()
+    store.update(f"CLEAR GRAPH <{graph}>")
+    assert graph not in store.graphs()
+
+
 def test_reserved_graph_names_are_refused(remote: Store) -> None:
     with pytest.raises(ClientError, match="reserved"):
         remote.load(

@@ -37,7 +37,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import IO, cast
 
 import pyoxigraph as ox
@@ -76,12 +76,17 @@ from orchkg.store import (
     check_graph_iri,
 )
 
+_MAX_ASKED = 50
+"""Past this many IRIs in an update, the graph register is rebuilt by a scan instead."""
 DEFAULT_GRAPH = "urn:orchkg:default"
 """The named graph that stands for the default graph of loads and updates."""
 META_GRAPH = "urn:orchkg:meta"
 _VERSION = "urn:orchkg:version"
 _GRAPH = "urn:orchkg:graph"
 _REGISTERED = "urn:orchkg:registered"
+_LOADING = "urn:orchkg:loading"
+"""Marks a staging graph in the bookkeeping graph while its load runs (so a crashed load's
+graphs are found without reading every quad of the store)."""
 _OWN_PREFIX = "urn:orchkg:"
 VIRTUOSO_SYSTEM_GRAPHS = (
     "http://www.openlinksw.com/schemas/virtrdf#",
@@ -388,9 +393,7 @@ class RemoteStore:
 
     def has_graph(self, graph: str) -> bool:
         """Whether the named graph holds triples (a SPARQL store keeps no empty graphs)."""
-        check_graph_iri(graph)
-        body, _, _ = self._request(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-        return bool(cast(ox.QueryBoolean, _parse_results(body)))
+        return self._holds_triples(check_graph_iri(graph))
 
     def triple_count(self, graph: str | None = None) -> int:
         if graph is None:
@@ -489,7 +492,38 @@ class RemoteStore:
         Whether a multi-operation update is atomic is up to the store (Virtuoso's is not).
         """
         self._write([self._text(sparql, base_iri)])
-        self.register_graphs()  # an update may have made or emptied any graph
+        self._refresh_register(sparql)
+
+    def _refresh_register(self, sparql: str) -> None:
+        """Register or unregister the graphs an update may have made or emptied: each IRI it
+        names is asked about (ASK), rather than every quad of the store read."""
+        named = {
+            token.value[1:-1]
+            for token in tokenize(scan(sparql).text)
+            if token.kind == "iri" and ":" in token.value
+        }
+        for prefix, iri in self.prefixes.items():
+            named |= {
+                iri + token.value.split(":", 1)[1]
+                for token in tokenize(scan(sparql).text)
+                if token.kind == "pname" and token.value.split(":", 1)[0] == prefix
+            }
+        if len(named) > _MAX_ASKED:
+            self.register_graphs()
+            return
+        known = set(self.graphs())
+        now = {iri for iri in named if self._ours(iri) and self._holds_triples(iri)}
+        gone = (named & known) - now
+        if now - known or gone:
+            self._write([], register=sorted(now - known), unregister=sorted(gone))
+
+    def _holds_triples(self, graph: str) -> bool:
+        try:
+            ox.NamedNode(graph)
+        except ValueError:
+            return False
+        body, _, _ = self._request(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        return bool(cast(ox.QueryBoolean, _parse_results(body)))
 
     def drop_graph(self, graph: str | None) -> bool:
         target = DEFAULT_GRAPH if graph is None else check_graph_iri(graph)
@@ -544,6 +578,7 @@ class RemoteStore:
         if single_graph or not any(part.fmt.datasets for part in parts):
             run.staged(target)  # the addressed graph is replaced even by an empty load
         batch: list[tuple[str, ox.Quad]] = []
+        marked: set[str] = set()
         skolem = False
         try:
             for item in run.quads():
@@ -552,12 +587,12 @@ class RemoteStore:
                     self.graph_store_batch_size if self.graph_store else self.batch_size
                 ):
                     skolem = True  # more than one batch: blank nodes cannot span requests
-                    self._insert(_grouped(batch, run.staged, skolem, run.token))
+                    self._insert(_grouped(batch, run.staged, skolem, run.token), marked)
                     batch = []
                     if on_progress is not None:
                         on_progress(run.count, 0)
             if batch:
-                self._insert(_grouped(batch, run.staged, skolem, run.token))
+                self._insert(_grouped(batch, run.staged, skolem, run.token), marked)
             self._publish(run.staging, replace)
         except SyntaxError as error:
             self._discard(run.staging)
@@ -572,8 +607,14 @@ class RemoteStore:
         )
         return LoadOutcome(run.count, created)
 
-    def _insert(self, groups: Mapping[str, list[str]]) -> None:
-        """Add one batch: N-Triples lines by staging graph."""
+    def _insert(self, groups: Mapping[str, list[str]], marked: set[str]) -> None:
+        """Add one batch: N-Triples lines by staging graph (each staging graph marked in the
+        bookkeeping graph before its first triple is written)."""
+        new = [name for name in groups if name not in marked]
+        if new:
+            listed = " ".join(f"<{META_GRAPH}> <{_LOADING}> <{name}> ." for name in new)
+            self._request(f"INSERT DATA {{ GRAPH <{META_GRAPH}> {{ {listed} }} }}", update=True)
+            marked.update(new)
         if self.graph_store is not None:
             for name, lines in groups.items():
                 self._post_graph(name, "".join(f"{line}\n" for line in lines).encode())
@@ -618,21 +659,33 @@ class RemoteStore:
             steps.append(f"{verb} SILENT GRAPH <{temporary}> TO GRAPH <{target}>")
             if not replace:
                 steps.append(f"DROP SILENT GRAPH <{temporary}>")
+        steps.append(self._unmark(staging.values()))
         self._write(steps, register=[name for name in staging if name != DEFAULT_GRAPH])
+
+    @staticmethod
+    def _unmark(names: Iterable[str]) -> str:
+        listed = " ".join(f"<{META_GRAPH}> <{_LOADING}> <{name}> ." for name in names)
+        return f"DELETE DATA {{ GRAPH <{META_GRAPH}> {{ {listed} }} }}"
 
     def _discard(self, staging: Mapping[str, str]) -> None:
         if not staging:
             return
         # if this fails too, the next start drops them (drop_unfinished_loads)
         with contextlib.suppress(UpstreamError, ForbiddenError):
-            self._request(
-                " ;\n".join(f"DROP SILENT GRAPH <{name}>" for name in staging.values()),
-                update=True,
-            )
+            steps = [f"DROP SILENT GRAPH <{name}>" for name in staging.values()]
+            self._request(" ;\n".join([*steps, self._unmark(staging.values())]), update=True)
 
     def drop_unfinished_loads(self) -> None:
-        """Drop staging graphs a crashed load left behind."""
-        left = [graph for graph in self.all_graphs() if graph.startswith(_LOADING_PREFIX)]
+        """Drop the staging graphs a crashed load left behind (marked in the bookkeeping
+        graph; nothing is scanned)."""
+        body, _, _ = self._request(
+            f"SELECT ?g WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{_LOADING}> ?g }} }}"
+        )
+        left = [
+            node.value
+            for row in cast(ox.QuerySolutions, _parse_results(body))
+            if isinstance(node := row["g"], ox.NamedNode)
+        ]
         if left:
             self._discard({name: name for name in left})
 
