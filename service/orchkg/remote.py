@@ -696,11 +696,11 @@ class RemoteStore:
 # -- helpers ----------------------------------------------------------------------------
 
 
-class _DigestAuth(urllib.request.HTTPDigestAuthHandler):
-    """urllib's digest handler, closing the challenge's response before it answers it
-    (urllib leaves it open: an unclosed socket per authenticated request)."""
+class _ClosesChallenge:
+    """Closes the 401 challenge's response before the auth handler answers it (urllib leaves
+    it open: an unclosed socket per authenticated request)."""
 
-    def http_error_401(  # type: ignore[override]
+    def http_error_401(
         self,
         req: urllib.request.Request,
         fp: IO[bytes],
@@ -709,22 +709,15 @@ class _DigestAuth(urllib.request.HTTPDigestAuthHandler):
         headers: Mapping[str, str],
     ) -> object:
         fp.close()
-        return super().http_error_401(req, fp, code, msg, headers)  # type: ignore[arg-type]
+        return super().http_error_401(req, fp, code, msg, headers)  # type: ignore[misc]
 
 
-class _BasicAuth(urllib.request.HTTPBasicAuthHandler):
-    """urllib's basic handler, closing the challenge's response as ``_DigestAuth`` does."""
+class _DigestAuth(_ClosesChallenge, urllib.request.HTTPDigestAuthHandler):  # type: ignore[misc]
+    """urllib's digest handler, without the leaked challenge."""
 
-    def http_error_401(  # type: ignore[override]
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: Mapping[str, str],
-    ) -> object:
-        fp.close()
-        return super().http_error_401(req, fp, code, msg, headers)  # type: ignore[arg-type]
+
+class _BasicAuth(_ClosesChallenge, urllib.request.HTTPBasicAuthHandler):  # type: ignore[misc]
+    """urllib's basic handler, without the leaked challenge."""
 
 
 class _RemoteLoad:
