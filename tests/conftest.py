@@ -125,8 +125,17 @@ VIRTUOSO_DEVIATIONS: dict[str, str] = {
 }
 """Tests of the shipped content that Virtuoso 7.2.5 (Debian's virtuoso-opensource) answers
 differently from the SPARQL 1.1 specification, by test name, with what was seen
-(docs/remote-store.md lists them). They run on Virtuoso and are expected to fail there;
-some of these answers vary from run to run, so a pass is reported (XPASS), not an error."""
+(docs/remote-store.md lists them). They run on Virtuoso and are expected to fail there: a
+pass fails the suite (strict), so the list stays true, except for ``VIRTUOSO_VARYING``."""
+VIRTUOSO_VARYING = frozenset(
+    name
+    for name, reason in VIRTUOSO_DEVIATIONS.items()
+    if reason in (_GROUP_CONCAT, _MISSING_ROWS) or "crashed the server" in reason
+)
+"""The deviations whose answer varies with the state of Virtuoso's database: in one full run
+at commit ebae301 (test_remote_store.py first, which loads and drops graphs), four of these
+passed, and they failed in the other runs. A pass of one of these is reported (XPASS), not
+an error; the compiler error, the decimal storage and the views failed in every run."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -134,9 +143,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         spec = getattr(item, "callspec", None)
         if spec is None or spec.params.get("shipped_store") != "virtuoso":
             continue
-        reason = VIRTUOSO_DEVIATIONS.get(item.originalname) or VIRTUOSO_DEVIATIONS.get(item.name)
+        reason = VIRTUOSO_DEVIATIONS.get(item.originalname)
         if reason is not None:
-            item.add_marker(pytest.mark.xfail(strict=False, reason=f"Virtuoso 7.2.5: {reason}"))
+            strict = item.originalname not in VIRTUOSO_VARYING
+            item.add_marker(pytest.mark.xfail(strict=strict, reason=f"Virtuoso 7.2.5: {reason}"))
 
 
 @pytest.fixture(autouse=True)

@@ -34,8 +34,9 @@ from typing import Any
 
 from flask import has_request_context, request
 
+from orchkg.admission import Admission
 from orchkg.canned import Term
-from orchkg.errors import OrchkgError, OverloadedError, QueryMemoryError, QueryTimeoutError
+from orchkg.errors import OrchkgError, QueryMemoryError, QueryTimeoutError
 from orchkg.evaluation import Answer, Job, Snapshot, _evaluate, raise_for
 from orchkg.federation import Relay
 from orchkg.guard import Policy
@@ -96,21 +97,29 @@ class InProcessEvaluator:
         self.federation_timeout = federation_timeout
         self._relay: Relay | None = None  # started on the first federated query
         self.timeout = timeout
-        self.queue_wait = queue_wait
         self.max_result_bytes = max_result_bytes
-        self.max_waiting = max_waiting
         self.memory_limit = memory_limit
         self.on_stop: Callable[[list[Running], OrchkgError], None] | None = None
         """Called by the watchdog with the evaluations past their deadline, or all of them
         past the memory share, and the error to answer (the server's hook: answer them,
         end the process). Unset, a late query runs to its end."""
-        self.waiting = 0
         self.in_flight = 0
         self.timeouts = 0
-        self._slots = threading.BoundedSemaphore(concurrency)
+        self._admission = Admission(
+            concurrency,
+            queue_wait=queue_wait,
+            max_waiting=max_waiting,
+            waiting_for="a worker",
+            busy="every query worker is busy; retry in a moment",
+        )
         self._lock = threading.Lock()
         self._running: set[Running] = set()
         self._watchdog: threading.Thread | None = None
+
+    @property
+    def waiting(self) -> int:
+        """Requests waiting for an evaluation slot now."""
+        return self._admission.waiting
 
     def close(self) -> None:
         """Nothing to stop: the evaluations are the process's own."""
@@ -118,22 +127,6 @@ class InProcessEvaluator:
     def running(self) -> list[Running]:
         with self._lock:
             return list(self._running)
-
-    def _take_slot(self) -> None:
-        if self._slots.acquire(blocking=False):
-            return
-        with self._lock:
-            if self.waiting >= self.max_waiting:
-                raise OverloadedError(
-                    f"{self.waiting} queries are already waiting for a worker; retry in a moment"
-                )
-            self.waiting += 1
-        try:
-            if not self._slots.acquire(timeout=self.queue_wait):
-                raise OverloadedError("every query worker is busy; retry in a moment")
-        finally:
-            with self._lock:
-                self.waiting -= 1
 
     def evaluate(
         self,
@@ -150,7 +143,7 @@ class InProcessEvaluator:
         policy: Policy | None = None,
     ) -> Answer:
         """As ``EvaluatorPool.evaluate``, in this thread."""
-        self._take_slot()
+        self._admission.take()
         try:
             job = Job(
                 _IN_PLACE,
@@ -191,7 +184,7 @@ class InProcessEvaluator:
                     self._running.discard(running)
                     self.in_flight -= 1
         finally:
-            self._slots.release()
+            self._admission.release()
         return raise_for(answer)
 
     def _relay_here(self) -> Relay:

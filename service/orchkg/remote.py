@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import json
 import re
 import threading
@@ -55,11 +56,11 @@ from orchkg.errors import (
     UpstreamTimeoutError,
 )
 from orchkg.formats import RdfFormat
-from orchkg.guard import scan, tokenize
+from orchkg.guard import Token, scan, tokenize
 from orchkg.rewriting import (
     expand_values,
     inline_values_bound,
-    projection,
+    projection_of,
     push_values,
     substitute,
     uses_paths,
@@ -121,6 +122,12 @@ class PreparedQuery:
     named_graphs: tuple[str, ...]
     constants: Mapping[str, str]
     """The IRIs written into the text in place of variables, by variable name."""
+    form: str
+    """SELECT, ASK, CONSTRUCT or DESCRIBE."""
+    columns: list[str]
+    """The names of the answer's columns, as the query gives them (see ``_mended``)."""
+    limit: int | None
+    """The query's own top-level LIMIT."""
 
 
 class RemoteStore:
@@ -327,7 +334,7 @@ class RemoteStore:
             base_iri=base_iri,
             substitutions=substitutions,
         )
-        kind = _query_form(sparql)
+        kind = request.form
         accept = _GRAPH_ACCEPT if kind in ("CONSTRUCT", "DESCRIBE") else _RESULTS_ACCEPT
         body, media_type, _ = self._request(
             request.text,
@@ -338,10 +345,11 @@ class RemoteStore:
         )
         if kind in ("CONSTRUCT", "DESCRIBE"):
             return _parse_triples(body, media_type)
-        result = _parse_results(body, projection(sparql))
+        result = _parse_results(body, request.columns)
         if isinstance(result, ox.QuerySolutions):
             rows = list(result)
-            if len(rows) >= self.max_rows and not _limited_below(sparql, self.max_rows):
+            limited = request.limit is not None and request.limit <= self.max_rows
+            if len(rows) >= self.max_rows and not limited:
                 raise UpstreamError(
                     f"the remote store returned {len(rows):,} rows, its result-size limit "
                     f"({self.max_rows:,}); the answer may be cut short: narrow the query or "
@@ -370,7 +378,9 @@ class RemoteStore:
             for name, term in (substitutions or {}).items()
             if isinstance(term, ox.NamedNode)
         } | {name: term[1:-1] for name, term in written.items() if term.startswith("<")}
-        if default_graphs is None and named_graphs is None and not scan(sparql).declares_dataset:
+        found = scan(sparql)
+        tokens = tokenize(found.text)
+        if default_graphs is None and named_graphs is None and not found.declares_dataset:
             ours = self.graphs()
             if self.union_default_graph:
                 default_graphs, named_graphs = [*ours, DEFAULT_GRAPH], ours
@@ -381,6 +391,9 @@ class RemoteStore:
             tuple(default_graphs or ()),
             tuple(named_graphs or ()),
             constants,
+            _query_form(tokens),
+            projection_of(tokens),
+            _top_limit(tokens),
         )
 
     def graphs(self) -> list[str]:
@@ -921,20 +934,19 @@ def _json_term(term: object) -> dict[str, str]:
     return found
 
 
-def _query_form(text: str) -> str:
-    for token in tokenize(scan(text).text):
+def _query_form(tokens: list[Token]) -> str:
+    for token in tokens:
         if token.depth == 0 and token.is_word("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
             return token.value.upper()
     return "SELECT"
 
 
-def _limited_below(text: str, cap: int) -> bool:
-    """Whether the query's own top-level LIMIT keeps it under ``cap`` rows."""
-    tokens = tokenize(scan(text).text)
-    for index, token in enumerate(tokens[:-1]):
-        if token.depth == 0 and token.is_word("LIMIT") and tokens[index + 1].value.isdigit():
-            return int(tokens[index + 1].value) <= cap
-    return False
+def _top_limit(tokens: list[Token]) -> int | None:
+    """The query's own top-level LIMIT, if it has one."""
+    for token, following in itertools.pairwise(tokens):
+        if token.depth == 0 and token.is_word("LIMIT") and following.value.isdigit():
+            return int(following.value)
+    return None
 
 
 def _grouped(

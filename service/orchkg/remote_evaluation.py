@@ -13,8 +13,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 
+from orchkg.admission import Admission
 from orchkg.canned import Term
-from orchkg.errors import OverloadedError
 from orchkg.evaluation import Answer, raise_for, serialize_result
 from orchkg.guard import Policy
 from orchkg.remote import RemoteStore
@@ -35,29 +35,22 @@ class RemoteEvaluator:
     ) -> None:
         self.store = store
         self.timeout = timeout
-        self.queue_wait = queue_wait
         self.max_result_bytes = max_result_bytes
-        self.max_waiting = max_waiting
         self.in_flight = 0
-        self.waiting = 0
         self.timeouts = 0
-        self._slots = threading.BoundedSemaphore(workers)
+        self._admission = Admission(
+            workers,
+            queue_wait=queue_wait,
+            max_waiting=max_waiting,
+            waiting_for="the remote store",
+            busy="the remote store is busy with other queries; retry soon",
+        )
         self._counter_lock = threading.Lock()
 
-    def _take_slot(self) -> None:
-        with self._counter_lock:
-            if self.waiting >= self.max_waiting:
-                raise OverloadedError(
-                    f"{self.waiting} queries are already waiting for the remote store; "
-                    "retry in a moment"
-                )
-            self.waiting += 1
-        try:
-            if not self._slots.acquire(timeout=self.queue_wait):
-                raise OverloadedError("the remote store is busy with other queries; retry soon")
-        finally:
-            with self._counter_lock:
-                self.waiting -= 1
+    @property
+    def waiting(self) -> int:
+        """Requests waiting for a slot now."""
+        return self._admission.waiting
 
     def evaluate(
         self,
@@ -76,7 +69,7 @@ class RemoteEvaluator:
         """Run a read query within the deadline; raise the matching orchkg error otherwise."""
         del declares_dataset  # the remote store reads the query's own FROM clauses
         text = policy.query(query).text if policy is not None else query
-        self._take_slot()
+        self._admission.take()
         with self._counter_lock:
             self.in_flight += 1
         try:
@@ -97,7 +90,7 @@ class RemoteEvaluator:
         finally:
             with self._counter_lock:
                 self.in_flight -= 1
-            self._slots.release()
+            self._admission.release()
         answer = serialize_result(
             result,
             results_format=results_format,

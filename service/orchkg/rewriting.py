@@ -79,8 +79,12 @@ def projection(text: str) -> list[str]:
     >>> projection("SELECT ?a (?b AS ?c) (COUNT(*) AS ?n) WHERE { ?a ?p ?b }")
     ['a', 'c', 'n']
     """
+    return projection_of(tokenize(text))
+
+
+def projection_of(tokens: list[Token]) -> list[str]:
+    """``projection`` of text already tokenized."""
     names: list[str] = []
-    tokens = tokenize(text)
     select = next((i for i, t in enumerate(tokens) if t.depth == 0 and t.is_word("SELECT")), None)
     if select is None:
         return names
