@@ -44,6 +44,7 @@ import yaml
 
 from orchkg import provenance
 from orchkg.architecture import WEB_API, PlatformModel, is_backstage_name
+from orchkg.diagrams import ROLE_PRIORITY
 from orchkg.errors import ClientError
 from orchkg.namespaces import (
     STANDARD_PREFIXES,
@@ -75,25 +76,6 @@ API_DEFINITION = "Not recorded in orchkg; see the orchkg.dev/iri annotation."
 RESOURCE_ROLES = ("StateStoreRole", "CoordinationServiceRole")
 TYPE_ALIASES = {"database": "StateStoreRole"}
 """Backstage ``spec.type`` values that name an orchkg role under another name."""
-ROLE_PRIORITY = (
-    "APIServerRole",
-    "ResourceManagerRole",
-    "SchedulerRole",
-    "ControllerRole",
-    "ControlPlaneNodeRole",
-    "NodeAgentRole",
-    "ExecutorRole",
-    "WorkerNodeRole",
-    "CoordinationServiceRole",
-    "StateStoreRole",
-    "ServiceDiscoveryRole",
-    "PackageManagerRole",
-    "MonitoringRole",
-    "UserInterfaceRole",
-    "CommandLineRole",
-    "ControlPlaneRole",
-)
-"""The most specific role first: the export's ``spec.type`` is the first a part has."""
 
 MAX_CATALOG_BYTES = 10_000_000
 MAX_DOCUMENTS = 10_000

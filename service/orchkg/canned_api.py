@@ -38,31 +38,12 @@ from orchkg.errors import ClientError, NotAcceptableError
 from orchkg.evaluation import Answer
 from orchkg.formats import RDF_FORMATS
 from orchkg.headers import content_type
-from orchkg.namespaces import compact
+from orchkg.namespaces import XSD, XSD_INTEGERS, compact
 from orchkg.negotiation import choose, choose_language
 from orchkg.store import Store
 
 blueprint = Blueprint("canned_api", __name__)
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-_INTEGERS = {
-    f"{XSD}{name}"
-    for name in (
-        "integer",
-        "int",
-        "long",
-        "short",
-        "byte",
-        "nonNegativeInteger",
-        "positiveInteger",
-        "nonPositiveInteger",
-        "negativeInteger",
-        "unsignedInt",
-        "unsignedLong",
-        "unsignedShort",
-        "unsignedByte",
-    )
-}
 _NUMBERS = {f"{XSD}decimal", f"{XSD}double", f"{XSD}float"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """A cell starting with one of these is a formula to a spreadsheet: CSV cells get a quote."""
@@ -223,7 +204,7 @@ def friendly_value(binding: Mapping[str, str] | None) -> str | int | float | boo
         return f"_:{value}"
     datatype = binding.get("datatype")
     try:
-        if datatype in _INTEGERS:
+        if datatype in XSD_INTEGERS:
             return int(value)
         if datatype in _NUMBERS:
             return float(value)

@@ -61,6 +61,7 @@ from orchkg.errors import (
     RemoteUnavailableError,
     RemoteUnreachableError,
 )
+from orchkg.namespaces import XSD, XSD_INTEGERS
 
 __all__ = [
     "IRI",
@@ -77,7 +78,6 @@ __all__ = [
     "python_value",
 ]
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 ACCEPT = "application/sparql-results+json, application/n-triples, application/json;q=0.1"
 """What the client accepts: solutions and booleans as SPARQL JSON, graphs as N-Triples; an
@@ -198,26 +198,6 @@ class CannedQueryInfo:
     example: dict[str, list[str]]
 
 
-_INTEGERS = frozenset(
-    f"{XSD}{name}"
-    for name in (
-        "integer",
-        "int",
-        "long",
-        "short",
-        "byte",
-        "nonNegativeInteger",
-        "positiveInteger",
-        "nonPositiveInteger",
-        "negativeInteger",
-        "unsignedInt",
-        "unsignedLong",
-        "unsignedShort",
-        "unsignedByte",
-    )
-)
-
-
 def python_value(text: str, datatype: str | None = None, lang: str | None = None) -> Value:
     """A literal as a Python value by its datatype; a text it cannot read stays a ``Literal``.
 
@@ -233,7 +213,7 @@ def python_value(text: str, datatype: str | None = None, lang: str | None = None
     if datatype is None or datatype == f"{XSD}string":
         return text
     try:
-        if datatype in _INTEGERS:
+        if datatype in XSD_INTEGERS:
             return int(text)
         if datatype == f"{XSD}decimal":
             return Decimal(text)

@@ -18,6 +18,28 @@ STANDARD_PREFIXES: dict[str, str] = {
 }
 
 
+XSD = STANDARD_PREFIXES["xsd"]
+XSD_INTEGERS = frozenset(
+    f"{XSD}{name}"
+    for name in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedInt",
+        "unsignedLong",
+        "unsignedShort",
+        "unsignedByte",
+    )
+)
+"""The XSD datatypes whose values are integers (xsd:integer and the types derived from it)."""
+
+
 def vocabulary_iri(base_iri: str) -> str:
     return f"{base_iri}ontology#"
 
