@@ -510,17 +510,15 @@ class RemoteStore:
     def _refresh_register(self, sparql: str) -> None:
         """Register or unregister the graphs an update may have made or emptied: each IRI it
         names is asked about (ASK), rather than every quad of the store read."""
+        tokens = tokenize(scan(sparql).text)
         named = {
-            token.value[1:-1]
-            for token in tokenize(scan(sparql).text)
-            if token.kind == "iri" and ":" in token.value
+            token.value[1:-1] for token in tokens if token.kind == "iri" and ":" in token.value
         }
-        for prefix, iri in self.prefixes.items():
-            named |= {
-                iri + token.value.split(":", 1)[1]
-                for token in tokenize(scan(sparql).text)
-                if token.kind == "pname" and token.value.split(":", 1)[0] == prefix
-            }
+        for token in tokens:
+            if token.kind == "pname":
+                prefix, local = token.value.split(":", 1)
+                if prefix in self.prefixes:
+                    named.add(self.prefixes[prefix] + local)
         if len(named) > _MAX_ASKED:
             self.register_graphs()
             return
